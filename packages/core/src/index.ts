@@ -1,0 +1,11 @@
+// The public surface of @rhizome/core. Each module re-exports its own names.
+export * from './errors/result.js'
+export * from './errors/matrix-error.js'
+export * from './json/json.js'
+export * from './ids/brand.js'
+export * from './ids/types.js'
+export * from './crypto/provider.js'
+export * from './room-versions/rules.js'
+export * from './room-versions/room-versions.js'
+export * from './events/pdu.js'
+export * from './events/state-map.js'

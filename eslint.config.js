@@ -18,7 +18,10 @@ export default tseslint.config(
       '@typescript-eslint/switch-exhaustiveness-check': 'error',
       '@typescript-eslint/no-floating-promises': 'error',
       '@typescript-eslint/restrict-template-expressions': ['error', { allowNumber: true }],
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', ignoreRestSiblings: true },
+      ],
       // Bitwise and index arithmetic in the encoders is deliberate; non-null assertions are not.
       '@typescript-eslint/no-non-null-assertion': 'error',
     },
@@ -26,12 +29,13 @@ export default tseslint.config(
   {
     files: ['**/*.test.ts', '**/bench/**/*.ts', '**/testing/**/*.ts'],
     rules: {
-      // Tests index into results they have just asserted on.
+      // Tests index into results they have just asserted on, and mutate fixtures by key.
       '@typescript-eslint/no-non-null-assertion': 'off',
+      '@typescript-eslint/no-dynamic-delete': 'off',
     },
   },
   {
-    files: ['*.js'],
+    files: ['*.js', 'packages/*/bin/*.js'],
     ...tseslint.configs.disableTypeChecked,
   },
 )

@@ -2,7 +2,9 @@
  * A room state keyed by (event type, state key). Nested maps rather than a joined string key,
  * because both parts may contain any character, so no separator is safe.
  */
-export interface ReadonlyStateMap<V> extends Iterable<readonly [type: string, stateKey: string, value: V]> {
+export interface ReadonlyStateMap<V> extends Iterable<
+  readonly [type: string, stateKey: string, value: V]
+> {
   readonly size: number
   get(type: string, stateKey: string): V | undefined
   has(type: string, stateKey: string): boolean

@@ -1,7 +1,7 @@
 /** JSON values as they travel in Matrix: numbers are always finite. */
 export type JsonPrimitive = string | number | boolean | null
 export type JsonValue = JsonPrimitive | JsonArray | JsonObject
-export interface JsonArray extends ReadonlyArray<JsonValue> {}
+export type JsonArray = readonly JsonValue[]
 export interface JsonObject {
   readonly [key: string]: JsonValue
 }

@@ -1,0 +1,5 @@
+export {
+  nodeCryptoProvider,
+  cachedPublicKeyCount,
+  PUBLIC_KEY_CACHE_SIZE,
+} from './node-crypto-provider.js'

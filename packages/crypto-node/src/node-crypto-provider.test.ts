@@ -2,7 +2,9 @@ import { createHash, generateKeyPairSync, sign as nodeSign } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
 import {
   cachedPublicKeyCount,
+  ed25519VerifyBackend,
   nodeCryptoProvider as crypto,
+  opensslEd25519Verify,
   PUBLIC_KEY_CACHE_SIZE,
 } from './node-crypto-provider.js'
 
@@ -112,11 +114,43 @@ describe('ed25519', () => {
     expect(() => crypto.ed25519PublicKey(new Uint8Array(64))).toThrow(RangeError)
   })
 
-  it('caches public keys, bounded', () => {
+  it('verifies through libsodium on the platforms whose binaries sodium-native ships', () => {
+    const shipped = ['linux-x64', 'linux-arm64', 'darwin-x64', 'darwin-arm64', 'win32-x64']
+    if (shipped.includes(`${process.platform}-${process.arch}`)) {
+      expect(ed25519VerifyBackend).toBe('libsodium')
+    } else {
+      expect(['libsodium', 'openssl']).toContain(ed25519VerifyBackend)
+    }
+  })
+
+  it('gives the same answers through libsodium and OpenSSL for ordinary keys and forgeries', () => {
+    for (let i = 0; i < 50; i++) {
+      const seed = crypto.randomBytes(32)
+      const publicKey = crypto.ed25519PublicKey(seed)
+      const message = crypto.randomBytes(i * 7)
+      const signature = crypto.ed25519Sign(seed, message)
+      const forged = signature.slice()
+      forged[i % 64] = (forged[i % 64] ?? 0) ^ (1 << (i % 8))
+      const otherMessage = message.length > 0 ? message.subarray(1) : new Uint8Array([1])
+      for (const [msg, sig] of [
+        [message, signature],
+        [message, forged],
+        [otherMessage, signature],
+      ] as const) {
+        expect(crypto.ed25519Verify(publicKey, msg, sig)).toBe(
+          opensslEd25519Verify(publicKey, msg, sig),
+        )
+      }
+      expect(crypto.ed25519Verify(publicKey, message, signature)).toBe(true)
+      expect(crypto.ed25519Verify(publicKey, message, forged)).toBe(false)
+    }
+  })
+
+  it('caches OpenSSL public keys, bounded', () => {
     const signature = crypto.ed25519Sign(fromHex(RFC_TEST_1.seed), 'x')
     const before = cachedPublicKeyCount()
-    crypto.ed25519Verify(fromHex(RFC_TEST_1.publicKey), 'x', signature)
-    crypto.ed25519Verify(fromHex(RFC_TEST_1.publicKey), 'x', signature)
+    opensslEd25519Verify(fromHex(RFC_TEST_1.publicKey), 'x', signature)
+    opensslEd25519Verify(fromHex(RFC_TEST_1.publicKey), 'x', signature)
     expect(cachedPublicKeyCount()).toBeLessThanOrEqual(before + 1)
     // OpenSSL takes any 32 bytes as a public key (they are decoded when verifying), so distinct
     // made-up keys fill the cache without the cost of deriving real ones.
@@ -125,11 +159,11 @@ describe('ed25519', () => {
       key[0] = i & 0xff
       key[1] = i >> 8
       key[2] = 0xa5
-      expect(crypto.ed25519Verify(key, 'x', signature)).toBe(false)
+      expect(opensslEd25519Verify(key, 'x', signature)).toBe(false)
     }
     expect(cachedPublicKeyCount()).toBe(PUBLIC_KEY_CACHE_SIZE)
     // Keys still verify after eviction.
-    expect(crypto.ed25519Verify(fromHex(RFC_TEST_1.publicKey), 'x', signature)).toBe(true)
+    expect(opensslEd25519Verify(fromHex(RFC_TEST_1.publicKey), 'x', signature)).toBe(true)
   })
 })
 

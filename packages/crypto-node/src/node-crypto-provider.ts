@@ -8,9 +8,11 @@ import {
   type KeyObject,
 } from 'node:crypto'
 import type { CryptoProvider } from '@rhizome/core'
+import { loadSodiumEd25519 } from './sodium-ed25519.js'
 
 /**
- * The CryptoProvider for Node, on OpenSSL through node:crypto. OpenSSL takes ed25519 keys only as
+ * The CryptoProvider for Node, on OpenSSL through node:crypto, with ed25519 verification through
+ * libsodium where it loads (see sodium-ed25519.ts). OpenSSL takes ed25519 keys only as
  * DER (or PEM, or JWK), so a raw 32-byte key gets the fixed ASN.1 header of its kind in front (RFC
  * 8410): PKCS#8 for a seed, SubjectPublicKeyInfo for a public key. Building a KeyObject costs more
  * than a verification, and the same few hundred server keys sign nearly every event, so KeyObjects
@@ -51,6 +53,11 @@ class BoundedCache<V> {
     return this.#entries.size
   }
 }
+
+const sodium = loadSodiumEd25519()
+
+/** Which library verifies ed25519 signatures in this process. */
+export const ed25519VerifyBackend: 'libsodium' | 'openssl' = sodium ? 'libsodium' : 'openssl'
 
 const publicKeys = new BoundedCache<KeyObject>(PUBLIC_KEY_CACHE_SIZE)
 const privateKeys = new BoundedCache<KeyObject>(PRIVATE_KEY_CACHE_SIZE)
@@ -99,6 +106,23 @@ function publicKeyFor(publicKey: Uint8Array): KeyObject {
   return key
 }
 
+/** ed25519 verification through OpenSSL: the fallback when libsodium is not available. */
+export function opensslEd25519Verify(
+  publicKey: Uint8Array,
+  message: string | Uint8Array,
+  signature: Uint8Array,
+): boolean {
+  if (publicKey.length !== ED25519_KEY_BYTES || signature.length !== ED25519_SIGNATURE_BYTES) {
+    return false
+  }
+  try {
+    return verify(null, messageBuffer(message), publicKeyFor(publicKey), signature)
+  } catch {
+    // OpenSSL refuses some 32-byte strings as public keys; such a key verifies nothing.
+    return false
+  }
+}
+
 export const nodeCryptoProvider: CryptoProvider = {
   sha256(data: string | Uint8Array): Uint8Array {
     // The one-shot crypto.hash (Node 20.12+; we require 20.19) skips creating a Hash object: most
@@ -125,12 +149,8 @@ export const nodeCryptoProvider: CryptoProvider = {
     if (publicKey.length !== ED25519_KEY_BYTES || signature.length !== ED25519_SIGNATURE_BYTES) {
       return false
     }
-    try {
-      return verify(null, messageBuffer(message), publicKeyFor(publicKey), signature)
-    } catch {
-      // OpenSSL refuses some 32-byte strings as public keys; such a key verifies nothing.
-      return false
-    }
+    if (sodium) return sodium.verify(publicKey, messageBuffer(message), signature)
+    return opensslEd25519Verify(publicKey, message, signature)
   },
 
   randomBytes(length: number): Uint8Array {

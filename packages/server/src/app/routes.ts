@@ -1,0 +1,23 @@
+import { clientRoutes } from '../client/client-routes.js'
+import type { ListenerResource } from '../config/config.js'
+import type { HttpMethod, Route } from '../http/endpoint.js'
+import { federationRoutes } from '../federation/federation-routes.js'
+import type { Services } from './services.js'
+
+/** The routes each listener resource serves. Media has none yet: its paths answer 404. */
+export const ROUTES_BY_RESOURCE: Readonly<Record<ListenerResource, readonly Route<Services>[]>> = {
+  client: clientRoutes,
+  federation: federationRoutes,
+  media: [],
+}
+
+export function routesFor(resources: readonly ListenerResource[]): readonly Route<Services>[] {
+  return resources.flatMap((resource) => ROUTES_BY_RESOURCE[resource])
+}
+
+/** Whether some route serves `method path`, so messages can tell what this build can do. */
+export function serves(method: HttpMethod, path: string): boolean {
+  return Object.values(ROUTES_BY_RESOURCE).some((routes) =>
+    routes.some((route) => route.method === method && route.paths.includes(path)),
+  )
+}

@@ -1,0 +1,162 @@
+import { mkdir, readFile } from 'node:fs/promises'
+import { err, ok, type CryptoProvider, type Result } from '@rhizome/core'
+import { nodeCryptoProvider } from '@rhizome/crypto-node'
+import type { FastifyInstance } from 'fastify'
+import type { Config, ListenerConfig } from '../config/config.js'
+import { noAccounts, type Authenticate } from '../http/authenticate.js'
+import { createHttpApp, type TlsMaterial } from '../http/create-http-app.js'
+import { createServerKeyPublisher } from '../keys/server-keys.js'
+import { loadOrCreateSigningKey } from '../keys/signing-key-file.js'
+import type { Logger } from '../logging/logger.js'
+import { createMemoryRateLimiter } from '../rate-limit/memory-rate-limiter.js'
+import { describeDatabase } from './describe-database.js'
+import { routesFor } from './routes.js'
+import type { Services } from './services.js'
+
+export interface StartOptions {
+  readonly crypto?: CryptoProvider
+  readonly now?: () => number
+}
+
+export interface BoundListener {
+  readonly listener: ListenerConfig
+  /** The port actually bound (differs from the configured one when that is 0). */
+  readonly port: number
+  /** http(s)://host:port/ of this listener. */
+  readonly url: string
+}
+
+export interface RunningHomeserver {
+  readonly config: Config
+  readonly listeners: readonly BoundListener[]
+  /** Stops accepting connections and waits for requests in flight. */
+  close(): Promise<void>
+}
+
+/**
+ * The composition root: builds every service from the configuration, wires them into one HTTP
+ * application per listener and starts listening. Anything that can fail (TLS files, the data
+ * directory, the signing key, a port in use) fails before the server is reachable, and whatever
+ * was already listening is closed again: the server starts whole or not at all.
+ */
+export async function startHomeserver(
+  config: Config,
+  logger: Logger,
+  options: StartOptions = {},
+): Promise<Result<RunningHomeserver, string>> {
+  const crypto = options.crypto ?? nodeCryptoProvider
+  const now = options.now ?? Date.now
+
+  const tls = await readTlsFiles(config.listeners)
+  if (!tls.ok) return tls
+  try {
+    await mkdir(config.dataDir, { recursive: true, mode: 0o700 })
+  } catch (e) {
+    return err(`data_dir: cannot create ${config.dataDir}: ${messageOf(e)}`)
+  }
+  const keys = await loadOrCreateSigningKey(config.signingKeyPath, crypto)
+  if (!keys.ok) return err(`signing_key_path: ${keys.error}`)
+  if (keys.value.created) {
+    logger.info(
+      { path: config.signingKeyPath, key_id: keys.value.active.keyId },
+      'created a new signing key',
+    )
+  }
+  if (keys.value.readableByOthers) {
+    logger.warn(
+      { path: config.signingKeyPath },
+      'the signing key file is readable by other users: chmod 600 it',
+    )
+  }
+
+  const services: Services = {
+    config,
+    now,
+    serverKeys: createServerKeyPublisher(
+      { serverName: config.serverName, active: keys.value.active, others: keys.value.others },
+      crypto,
+      now,
+    ),
+  }
+  const rateLimiter = createMemoryRateLimiter(config.rateLimiting, now)
+  const authenticate: Authenticate = noAccounts
+
+  const apps: FastifyInstance[] = []
+  const closeAll = async (): Promise<void> => {
+    await Promise.allSettled(apps.map((app) => app.close()))
+  }
+  const bound: BoundListener[] = []
+  for (const [i, listener] of config.listeners.entries()) {
+    const material = tls.value[i]
+    let app: FastifyInstance
+    try {
+      app = createHttpApp({
+        logger,
+        routes: routesFor(listener.resources),
+        services,
+        authenticate,
+        rateLimiter,
+        maxBodySize: config.http.maxJsonBodySize,
+        trustProxy: listener.xForwarded,
+        ...(material === undefined ? {} : { tls: material }),
+      })
+      apps.push(app)
+      await app.listen({ host: listener.bind, port: listener.port })
+    } catch (e) {
+      // A certificate that does not parse fails here too, as does a port already in use.
+      await closeAll()
+      return err(
+        `listeners[${i}]: cannot listen on ${listener.bind}:${listener.port}: ${messageOf(e)}`,
+      )
+    }
+    const address = app.server.address()
+    const port = typeof address === 'object' && address !== null ? address.port : listener.port
+    const host = listener.bind.includes(':') ? `[${listener.bind}]` : listener.bind
+    const url = `${listener.tls === undefined ? 'http' : 'https'}://${host}:${port}/`
+    bound.push({ listener, port, url })
+    logger.info({ url, resources: listener.resources }, 'listening')
+  }
+
+  logger.info(
+    { server_name: config.serverName, database: describeDatabase(config.database) },
+    'homeserver started',
+  )
+  if (config.registration.enabled && !config.registration.registrationTokenRequired) {
+    logger.warn('registration is open: anyone who can reach this server can create an account')
+  }
+  return ok({ config, listeners: bound, close: closeAll })
+}
+
+/** Each listener's certificate and key, read before anything starts. */
+async function readTlsFiles(
+  listeners: readonly ListenerConfig[],
+): Promise<Result<(TlsMaterial | undefined)[], string>> {
+  const out: (TlsMaterial | undefined)[] = []
+  for (const [i, listener] of listeners.entries()) {
+    if (listener.tls === undefined) {
+      out.push(undefined)
+      continue
+    }
+    const cert = await readOrExplain(
+      listener.tls.certificatePath,
+      `listeners[${i}].tls.certificate`,
+    )
+    if (!cert.ok) return cert
+    const key = await readOrExplain(listener.tls.keyPath, `listeners[${i}].tls.key`)
+    if (!key.ok) return key
+    out.push({ cert: cert.value, key: key.value })
+  }
+  return ok(out)
+}
+
+async function readOrExplain(path: string, key: string): Promise<Result<Buffer, string>> {
+  try {
+    return ok(await readFile(path))
+  } catch (e) {
+    return err(`${key}: cannot read ${path}: ${messageOf(e)}`)
+  }
+}
+
+function messageOf(e: unknown): string {
+  return e instanceof Error ? e.message : String(e)
+}

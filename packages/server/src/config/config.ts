@@ -1,0 +1,90 @@
+import type { ServerName } from '@rhizome/core'
+
+/**
+ * The validated configuration. The YAML keys are snake_case (homeserver.yaml convention); here
+ * they are camelCase. Paths are absolute: relative ones in a file are resolved against the file's
+ * directory, those given on the command line against the working directory.
+ */
+export interface Config {
+  readonly serverName: ServerName
+  /** The URL clients use, ending in `/`; unset when the server name's host serves the API. */
+  readonly publicBaseurl: string | undefined
+  readonly listeners: readonly ListenerConfig[]
+  readonly database: DatabaseConfig
+  readonly dataDir: string
+  readonly signingKeyPath: string
+  readonly registration: RegistrationConfig
+  readonly rateLimiting: RateLimitingConfig
+  readonly federation: FederationConfig
+  readonly media: MediaConfig
+  readonly http: HttpConfig
+  readonly log: LogConfig
+}
+
+export const LISTENER_RESOURCES = ['client', 'federation', 'media'] as const
+export type ListenerResource = (typeof LISTENER_RESOURCES)[number]
+
+export interface ListenerConfig {
+  readonly bind: string
+  /** 0 asks the OS for a free port (for tests). */
+  readonly port: number
+  readonly tls: TlsConfig | undefined
+  readonly resources: readonly ListenerResource[]
+  /** Behind a reverse proxy: take the client address from X-Forwarded-For. */
+  readonly xForwarded: boolean
+}
+
+export interface TlsConfig {
+  readonly certificatePath: string
+  readonly keyPath: string
+}
+
+export type DatabaseConfig =
+  | { readonly kind: 'sqlite'; readonly path: string }
+  | { readonly kind: 'postgres'; readonly url: string }
+
+export interface RegistrationConfig {
+  readonly enabled: boolean
+  readonly registrationTokenRequired: boolean
+  readonly sharedSecret: string | undefined
+}
+
+export const RATE_LIMITED_ACTIONS = ['login', 'registration', 'message'] as const
+export type RateLimitedAction = (typeof RATE_LIMITED_ACTIONS)[number]
+
+/** A token bucket: `burstCount` requests at once, refilled at `perSecond`. */
+export interface RateLimitRule {
+  readonly perSecond: number
+  readonly burstCount: number
+}
+
+export interface RateLimitingConfig {
+  readonly enabled: boolean
+  readonly rules: Readonly<Record<RateLimitedAction, RateLimitRule>>
+}
+
+export interface FederationConfig {
+  readonly enabled: boolean
+  readonly verifyTls: boolean
+  readonly extraCaFiles: readonly string[]
+  readonly allowPrivateAddresses: boolean
+}
+
+export interface MediaConfig {
+  readonly maxUploadSize: number
+}
+
+export interface HttpConfig {
+  /** The largest JSON request body, in bytes (media uploads have their own limit). */
+  readonly maxJsonBodySize: number
+}
+
+export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const
+export type LogLevel = (typeof LOG_LEVELS)[number]
+export const LOG_FORMATS = ['pretty', 'json'] as const
+export type LogFormat = (typeof LOG_FORMATS)[number]
+
+export interface LogConfig {
+  readonly level: LogLevel
+  readonly format: LogFormat
+}

@@ -1,0 +1,6 @@
+import type { Services } from '../app/services.js'
+import type { Route } from '../http/endpoint.js'
+import { serverKeysRoute } from './key-server.js'
+
+/** The routes of the `federation` listener resource (the key server included). */
+export const federationRoutes: readonly Route<Services>[] = [serverKeysRoute]

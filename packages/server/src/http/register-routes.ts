@@ -1,0 +1,108 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { RateLimiter } from '../rate-limit/rate-limiter.js'
+import { readAccessToken } from './access-token.js'
+import type { Authenticate, Requester } from './authenticate.js'
+import type { HttpMethod, RequestContext, Route } from './endpoint.js'
+import { limitExceeded, missingToken, unrecognized } from './errors.js'
+import { sendError } from './send-error.js'
+
+export interface RouteDeps<S> {
+  readonly services: S
+  readonly authenticate: Authenticate
+  readonly rateLimiter: RateLimiter
+}
+
+/** Methods that some endpoint may use; any of them on a served path with no handler gets 405. */
+const METHODS: readonly (HttpMethod | 'PATCH')[] = ['GET', 'POST', 'PUT', 'DELETE', 'PATCH']
+
+/**
+ * Registers each route under each of its paths, then a 405 M_UNRECOGNIZED answer for the methods
+ * that a served path does not take (with the Allow header RFC 9110 asks of a 405).
+ */
+export function registerRoutes<S>(
+  app: FastifyInstance,
+  routes: readonly Route<S>[],
+  deps: RouteDeps<S>,
+): void {
+  const methodsByPath = new Map<string, Set<string>>()
+  for (const route of routes) {
+    for (const path of route.paths) {
+      const methods = methodsByPath.get(path) ?? new Set<string>()
+      if (methods.has(route.method)) throw new Error(`two routes for ${route.method} ${path}`)
+      methods.add(route.method)
+      methodsByPath.set(path, methods)
+      app.route({
+        method: route.method,
+        url: path,
+        handler: (request, reply) => serve(route, request, reply, deps),
+      })
+    }
+  }
+  for (const [path, served] of methodsByPath) {
+    const allow = [...served, ...(served.has('GET') ? ['HEAD'] : []), 'OPTIONS'].join(', ')
+    const others: string[] = METHODS.filter((m) => !served.has(m))
+    // Fastify answers HEAD itself on paths that have a GET.
+    if (!served.has('GET')) others.push('HEAD')
+    app.route({
+      method: others,
+      url: path,
+      handler: async (_request, reply) =>
+        sendError(reply.header('allow', allow), unrecognized(405)),
+    })
+  }
+}
+
+async function serve<S>(
+  route: Route<S>,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  deps: RouteDeps<S>,
+): Promise<FastifyReply> {
+  const query = new URLSearchParams(queryString(request.url))
+  let requester: Requester | undefined
+  if (route.auth !== 'none') {
+    const token = readAccessToken(request.headers.authorization, query)
+    if (!token.ok) return sendError(reply, token.error)
+    if (token.value !== undefined) {
+      const found = await deps.authenticate(token.value)
+      if (!found.ok) return sendError(reply, found.error)
+      requester = found.value
+    } else if (route.auth === 'required') {
+      return sendError(reply, missingToken())
+    }
+  }
+  if (route.rateLimit !== undefined) {
+    const key = requester?.userId ?? `ip:${request.ip}`
+    const decision = await deps.rateLimiter.take(route.rateLimit, key)
+    if (!decision.allowed) return sendError(reply, limitExceeded(decision.retryAfterMs))
+  }
+  const context: RequestContext = { id: request.id, ip: request.ip, log: request.log }
+  const result = await route.run(
+    {
+      params: stringParams(request.params),
+      query,
+      body: request.body instanceof Uint8Array ? request.body : undefined,
+      requester,
+      context,
+    },
+    deps.services,
+  )
+  if (!result.ok) return sendError(reply, result.error)
+  return reply.code(200).send(result.value)
+}
+
+/** Fastify's decoded path parameters, which are all strings. */
+function stringParams(params: unknown): Readonly<Record<string, string>> {
+  const out: Record<string, string> = {}
+  if (typeof params === 'object' && params !== null) {
+    for (const [name, value] of Object.entries(params)) {
+      if (typeof value === 'string') out[name] = value
+    }
+  }
+  return out
+}
+
+function queryString(url: string): string {
+  const q = url.indexOf('?')
+  return q < 0 ? '' : url.slice(q + 1)
+}

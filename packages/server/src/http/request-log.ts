@@ -1,0 +1,21 @@
+import type { FastifyInstance } from 'fastify'
+import { redactUrl } from '../logging/redact-url.js'
+
+/**
+ * One log line per response: method, path, status and time. Headers and bodies are never logged,
+ * and credentials in the query string are redacted, so no token or password reaches the log.
+ */
+export function registerRequestLog(app: FastifyInstance): void {
+  app.addHook('onResponse', async (request, reply) => {
+    request.log.info(
+      {
+        method: request.method,
+        url: redactUrl(request.url),
+        status: reply.statusCode,
+        ms: Math.round(reply.elapsedTime * 10) / 10,
+        ip: request.ip,
+      },
+      'request',
+    )
+  })
+}

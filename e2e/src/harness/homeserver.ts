@@ -37,6 +37,11 @@ export class HomeserverProcess {
     return `http://127.0.0.1:${this.port}`
   }
 
+  /** The process ID while it runs (for reading its memory use). */
+  get pid(): number | undefined {
+    return this.#child?.pid
+  }
+
   /** What the process printed, for failure messages. */
   get output(): string {
     return this.#output

@@ -1,0 +1,238 @@
+import { mkdirSync } from 'node:fs'
+import { dirname } from 'node:path'
+import Database from 'better-sqlite3'
+import type { EventId, ReadonlyStateMap, RoomId } from '@rhizome/core'
+import { KeyedMutex } from '../engine/keyed-mutex.js'
+import { loadStateSteps } from '../engine/load-state.js'
+import { persistEventSteps } from '../engine/persist-event.js'
+import { StateCache } from '../engine/state-cache.js'
+import { runSync } from '../engine/steps.js'
+import { StreamEmitter } from '../engine/stream-emitter.js'
+import type {
+  ForwardExtremity,
+  PersistEventInput,
+  PersistOutcome,
+  RoomWriter,
+  StateStore,
+  Storage,
+  StreamNotification,
+  StreamStore,
+} from '../interface.js'
+import { pendingMigrations } from '../migration.js'
+import { DEFAULT_STATE_CACHE_ENTRIES, type StorageOptions } from '../storage-options.js'
+import { SqliteAccountDataStore, SqliteFilterStore } from './sqlite-account-data-store.js'
+import { SqliteAccountStore } from './sqlite-account-store.js'
+import { SqliteEngineOps } from './sqlite-engine-ops.js'
+import { SqliteEventStore } from './sqlite-event-store.js'
+import { SQLITE_MIGRATIONS } from './sqlite-migrations.js'
+import { SqliteRoomStore } from './sqlite-room-store.js'
+import { settle, SqliteStatements } from './sqlite-statements.js'
+
+export const SQLITE_MEMORY = ':memory:'
+
+/**
+ * Opens (creating if needed) a SQLite database and brings its schema up to date. One connection
+ * does everything: better-sqlite3 is synchronous, so each transaction runs to its end without
+ * anything interleaving, and commits are serialized by construction (the single writer). WAL lets
+ * other processes (the `register` command) read and write alongside; `synchronous = FULL` makes
+ * each commit durable before it is acknowledged, even across a power loss.
+ */
+export function openSqliteStorage(path: string, options: StorageOptions = {}): Promise<Storage> {
+  return settle(() => {
+    if (path !== SQLITE_MEMORY) mkdirSync(dirname(path), { recursive: true })
+    const db = new Database(path)
+    try {
+      configureSqliteConnection(db)
+      migrateSqlite(db, options.now ?? Date.now)
+    } catch (error) {
+      db.close()
+      throw error
+    }
+    return new SqliteStorage(db, options)
+  })
+}
+
+export function configureSqliteConnection(db: Database.Database): void {
+  db.pragma('journal_mode = WAL')
+  db.pragma('synchronous = FULL')
+  // Another process (the register command) may hold the write lock for a moment.
+  db.pragma('busy_timeout = 10000')
+  db.pragma('foreign_keys = ON')
+}
+
+export function migrateSqlite(db: Database.Database, now: () => number): void {
+  db.exec(`CREATE TABLE IF NOT EXISTS schema_version (
+    version INTEGER PRIMARY KEY,
+    name TEXT NOT NULL,
+    applied_ts INTEGER NOT NULL
+  ) STRICT`)
+  // IMMEDIATE takes the write lock before reading the version, so two processes opening the file
+  // together cannot both apply a migration.
+  db.transaction(() => {
+    const row = db.prepare('SELECT MAX(version) AS version FROM schema_version').get() as {
+      version: number | null
+    }
+    for (const migration of pendingMigrations(SQLITE_MIGRATIONS, row.version ?? 0)) {
+      db.exec(migration.sql)
+      db.prepare('INSERT INTO schema_version (version, name, applied_ts) VALUES (?, ?, ?)').run(
+        migration.version,
+        migration.name,
+        now(),
+      )
+    }
+  }).immediate()
+}
+
+class SqliteStorage implements Storage {
+  readonly dialect = 'sqlite'
+  readonly accounts: SqliteAccountStore
+  readonly rooms: SqliteRoomStore
+  readonly events: SqliteEventStore
+  readonly state: StateStore
+  readonly accountData: SqliteAccountDataStore
+  readonly filters: SqliteFilterStore
+  readonly streams: StreamStore
+
+  readonly #db: Database.Database
+  readonly #q: SqliteStatements
+  readonly #emitter: StreamEmitter
+  readonly #cache: StateCache
+  readonly #locks = new KeyedMutex()
+  readonly #now: () => number
+  #closed = false
+
+  constructor(db: Database.Database, options: StorageOptions) {
+    this.#db = db
+    this.#q = new SqliteStatements(db)
+    this.#now = options.now ?? Date.now
+    this.#cache = new StateCache(options.stateCacheEntries ?? DEFAULT_STATE_CACHE_ENTRIES)
+    const logger = options.logger
+    this.#emitter = new StreamEmitter((error) => {
+      logger?.error({ err: error }, 'a stream listener failed')
+    })
+    const emit = (notification: StreamNotification): void => {
+      this.#emitter.emit(notification)
+    }
+    this.accounts = new SqliteAccountStore(this.#q)
+    this.rooms = new SqliteRoomStore(this.#q)
+    this.events = new SqliteEventStore(this.#q)
+    this.accountData = new SqliteAccountDataStore(this.#q, emit)
+    this.filters = new SqliteFilterStore(this.#q)
+    this.state = {
+      loadState: (groupId) => this.#loadState(groupId),
+      groupInfo: (groupId) =>
+        settle(() => {
+          const group = new SqliteEngineOps(this.#q).getStateGroup(groupId)
+          return (
+            group && {
+              roomId: group.roomId,
+              prevGroup: group.prevGroup,
+              deltaCount: group.deltaCount,
+            }
+          )
+        }),
+    }
+    this.streams = {
+      notifier: this.#emitter,
+      currentPosition: () =>
+        settle(() => {
+          const row = this.#q.one<{ position: number }>(
+            `SELECT position FROM stream_positions WHERE name = 'main'`,
+          )
+          if (row === undefined) throw new Error('the stream position counter is missing')
+          return row.position
+        }),
+    }
+  }
+
+  #loadState(groupId: number): Promise<ReadonlyStateMap<EventId>> {
+    return settle(() => runSync(loadStateSteps(groupId, this.#cache), new SqliteEngineOps(this.#q)))
+  }
+
+  withRoomWriteLock<T>(roomId: RoomId, fn: (room: RoomWriter) => Promise<T>): Promise<T> {
+    return this.#locks.run(roomId, async () => {
+      const writer = new SqliteRoomWriter(roomId, this.#q, (input) => this.#persist(roomId, input))
+      try {
+        return await fn(writer)
+      } finally {
+        writer.expire()
+      }
+    })
+  }
+
+  #persist(roomId: RoomId, input: PersistEventInput): PersistOutcome {
+    const ops = new SqliteEngineOps(this.#q)
+    const result = this.#db
+      .transaction(() =>
+        runSync(persistEventSteps({ roomId, cache: this.#cache, now: this.#now() }, input), ops),
+      )
+      .immediate()
+    // Committed: now (and only now) wake the waiters.
+    if (result.notification !== undefined) this.#emitter.emit(result.notification)
+    return result.outcome
+  }
+
+  close(): Promise<void> {
+    if (!this.#closed) {
+      this.#closed = true
+      this.#db.close()
+    }
+    return Promise.resolve()
+  }
+}
+
+class SqliteRoomWriter implements RoomWriter {
+  readonly roomId: RoomId
+  readonly #q: SqliteStatements
+  readonly #persist: (input: PersistEventInput) => PersistOutcome
+  #valid = true
+
+  constructor(
+    roomId: RoomId,
+    statements: SqliteStatements,
+    persist: (input: PersistEventInput) => PersistOutcome,
+  ) {
+    this.roomId = roomId
+    this.#q = statements
+    this.#persist = persist
+  }
+
+  expire(): void {
+    this.#valid = false
+  }
+
+  #check(): void {
+    if (!this.#valid) throw new Error(`the write lock on ${this.roomId} was released`)
+  }
+
+  getForwardExtremities(): Promise<readonly ForwardExtremity[]> {
+    return settle(() => {
+      this.#check()
+      return this.#q
+        .all<{ event_id: EventId; depth: number }>(
+          `SELECT f.event_id, e.depth FROM forward_extremities f
+           JOIN events e ON e.event_id = f.event_id WHERE f.room_id = ? ORDER BY f.event_id`,
+          this.roomId,
+        )
+        .map((row) => ({ eventId: row.event_id, depth: row.depth }))
+    })
+  }
+
+  getCurrentStateGroup(): Promise<number | undefined> {
+    return settle(() => {
+      this.#check()
+      const row = this.#q.one<{ current_state_group: number | null }>(
+        'SELECT current_state_group FROM rooms WHERE room_id = ?',
+        this.roomId,
+      )
+      return row?.current_state_group ?? undefined
+    })
+  }
+
+  persistEvent(input: PersistEventInput): Promise<PersistOutcome> {
+    return settle(() => {
+      this.#check()
+      return this.#persist(input)
+    })
+  }
+}

@@ -10,7 +10,12 @@ export default tseslint.config(
     languageOptions: {
       parserOptions: {
         // The test configs include sources, tests and benches, so one program covers each package.
-        project: ['packages/*/tsconfig.test.json', 'e2e/tsconfig.json', 'bench/tsconfig.json', 'tsconfig.tools.json'],
+        project: [
+          'packages/*/tsconfig.test.json',
+          'e2e/tsconfig.json',
+          'bench/tsconfig.json',
+          'tsconfig.tools.json',
+        ],
         tsconfigRootDir: import.meta.dirname,
       },
     },

@@ -6,7 +6,11 @@ export default defineConfig({
   ssr: { resolve: { conditions: ['source'] } },
   test: {
     reporters: ['default', './scripts/summary-reporter.ts'],
-    include: ['packages/*/src/**/*.test.ts', 'packages/*/test/**/*.test.ts', 'e2e/src/**/*.test.ts'],
+    include: [
+      'packages/*/src/**/*.test.ts',
+      'packages/*/test/**/*.test.ts',
+      'e2e/src/**/*.test.ts',
+    ],
     coverage: {
       provider: 'v8',
       include: ['packages/core/src/**/*.ts'],

@@ -6,6 +6,7 @@ import type { ErrCode, JsonValue, MatrixError } from '@rhizome/core'
  */
 export type ServerErrCode =
   | ErrCode
+  | 'M_BAD_ALIAS'
   | 'M_BAD_STATE'
   | 'M_CANNOT_LEAVE_SERVER_NOTICE_ROOM'
   | 'M_CAPTCHA_INVALID'
@@ -52,6 +53,7 @@ export const ERRCODE_STATUS = {
   M_UNSUPPORTED_ROOM_VERSION: 400,
   M_INVALID_SIGNATURE: 400,
   M_UNKNOWN: 500,
+  M_BAD_ALIAS: 400,
   M_BAD_STATE: 400,
   M_CANNOT_LEAVE_SERVER_NOTICE_ROOM: 403,
   M_CAPTCHA_INVALID: 400,
@@ -101,6 +103,12 @@ export interface ServerError {
    */
   readonly softLogout?: boolean
   readonly extra?: Readonly<Record<string, JsonValue>>
+  /**
+   * Send only `extra`, without `errcode` and `error`: the 401 of user-interactive auth that asks
+   * for (more) stages carries none, and clients show an error when one is present
+   * (client-server-api §User-interactive API in the REST API).
+   */
+  readonly omitErrcode?: boolean
 }
 
 export interface HttpErrorResponse {
@@ -111,7 +119,10 @@ export interface HttpErrorResponse {
 
 export function toHttpError(e: ServerError | MatrixError): HttpErrorResponse {
   const se: ServerError = e
-  const body: Record<string, JsonValue> = { ...se.extra, errcode: se.errcode, error: se.error }
+  const body: Record<string, JsonValue> =
+    se.omitErrcode === true
+      ? { ...se.extra }
+      : { ...se.extra, errcode: se.errcode, error: se.error }
   const headers: Record<string, string> = {}
   if (se.retryAfterMs !== undefined) {
     const ms = Math.max(0, Math.ceil(se.retryAfterMs))

@@ -8,6 +8,12 @@ import type {
   StateMap,
   UserId,
 } from '@rhizome/core'
+import type { SyncStore } from './sync-store.js'
+import type { ForgottenRoomStore } from './forgotten-room-store.js'
+import type { RoomAliasStore } from './room-alias-store.js'
+import type { UiaSessionStore } from './uia-session-store.js'
+
+export type { RoomMemberSummary, SyncStore } from './sync-store.js'
 
 /**
  * The homeserver's storage: one interface, implemented for SQLite (embedded, single process) and
@@ -26,6 +32,14 @@ export interface Storage {
   readonly accountData: AccountDataStore
   readonly filters: FilterStore
   readonly streams: StreamStore
+  /** Batched reads for /sync (sync-store.ts). */
+  readonly sync: SyncStore
+  /** User-interactive auth sessions and admin-registration nonces (see uia-session-store.ts). */
+  readonly uiaSessions: UiaSessionStore
+  /** The room aliases this server hosts (see room-alias-store.ts). */
+  readonly roomAliases: RoomAliasStore
+  /** Rooms users have forgotten (see forgotten-room-store.ts). */
+  readonly forgottenRooms: ForgottenRoomStore
   /**
    * Runs `fn` while holding the room's write lock: in this process (an async mutex per room) and,
    * on PostgreSQL, across processes (an advisory lock on the connection that `room` uses). Writes
@@ -411,6 +425,11 @@ export interface AccountStore {
   deleteAccessToken(tokenHash: string): Promise<boolean>
   /** Returns how many were deleted. */
   deleteAllAccessTokens(userId: UserId, exceptTokenHash?: string): Promise<number>
+  /**
+   * Deletes the tokens of one device, keeping the device (a login that names an existing device
+   * invalidates its earlier tokens). Returns how many were deleted.
+   */
+  deleteDeviceAccessTokens(userId: UserId, deviceId: string): Promise<number>
 
   /** False when the token exists already. */
   createRegistrationToken(token: NewRegistrationToken): Promise<boolean>

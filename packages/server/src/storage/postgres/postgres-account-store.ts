@@ -195,6 +195,14 @@ export class PostgresAccountStore implements AccountStore {
     return rowCount ?? 0
   }
 
+  async deleteDeviceAccessTokens(userId: UserId, deviceId: string): Promise<number> {
+    const { rowCount } = await this.#pool.query(
+      'DELETE FROM access_tokens WHERE user_id = $1 AND device_id = $2',
+      [userId, deviceId],
+    )
+    return rowCount ?? 0
+  }
+
   async createRegistrationToken(token: NewRegistrationToken): Promise<boolean> {
     const { rowCount } = await this.#pool.query(
       `INSERT INTO registration_tokens (token, uses_allowed, expiry_time) VALUES ($1, $2, $3)

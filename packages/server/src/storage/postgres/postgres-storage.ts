@@ -26,6 +26,10 @@ import { PostgresEventStore } from './postgres-event-store.js'
 import { POSTGRES_MIGRATIONS } from './postgres-migrations.js'
 import { PostgresNotifier } from './postgres-notifier.js'
 import { PostgresRoomStore } from './postgres-room-store.js'
+import { PostgresSyncStore } from './postgres-sync-store.js'
+import { PostgresForgottenRoomStore } from './postgres-forgotten-room-store.js'
+import { PostgresRoomAliasStore } from './postgres-room-alias-store.js'
+import { PostgresUiaSessionStore } from './postgres-uia-session-store.js'
 import { roomLockKey } from './room-lock-key.js'
 
 export const DEFAULT_POOL_SIZE = 10
@@ -114,6 +118,10 @@ class PostgresStorage implements Storage {
   readonly accountData: PostgresAccountDataStore
   readonly filters: PostgresFilterStore
   readonly streams: StreamStore
+  readonly uiaSessions: PostgresUiaSessionStore
+  readonly roomAliases: PostgresRoomAliasStore
+  readonly forgottenRooms: PostgresForgottenRoomStore
+  readonly sync: PostgresSyncStore
 
   readonly #pool: pg.Pool
   readonly #logger: Logger | undefined
@@ -149,6 +157,10 @@ class PostgresStorage implements Storage {
     this.events = new PostgresEventStore(pool)
     this.accountData = new PostgresAccountDataStore(pool, options.logger)
     this.filters = new PostgresFilterStore(pool)
+    this.uiaSessions = new PostgresUiaSessionStore(pool, options.logger)
+    this.roomAliases = new PostgresRoomAliasStore(pool)
+    this.forgottenRooms = new PostgresForgottenRoomStore(pool)
+    this.sync = new PostgresSyncStore(pool)
     this.streams = { notifier: this.#notifier, currentPosition }
     this.state = {
       loadState: (groupId) => this.#loadState(groupId),

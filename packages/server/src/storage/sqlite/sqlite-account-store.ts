@@ -232,6 +232,16 @@ export class SqliteAccountStore implements AccountStore {
     })
   }
 
+  deleteDeviceAccessTokens(userId: UserId, deviceId: string): Promise<number> {
+    return settle(() =>
+      this.#q.run(
+        'DELETE FROM access_tokens WHERE user_id = ? AND device_id = ?',
+        userId,
+        deviceId,
+      ),
+    )
+  }
+
   createRegistrationToken(token: NewRegistrationToken): Promise<boolean> {
     return settle(() => {
       const changed = this.#q.run(

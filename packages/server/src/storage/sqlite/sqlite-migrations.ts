@@ -163,4 +163,55 @@ CREATE TABLE filters (
 ) STRICT;
 `,
   },
+  {
+    version: 2,
+    name: 'uia_sessions',
+    sql: `
+CREATE TABLE uia_sessions (
+  session_id TEXT PRIMARY KEY,
+  kind TEXT NOT NULL,
+  user_id TEXT,
+  params_hash TEXT NOT NULL,
+  created_ts INTEGER NOT NULL,
+  expires_ts INTEGER NOT NULL
+) STRICT;
+CREATE INDEX uia_sessions_by_expiry ON uia_sessions (expires_ts);
+
+CREATE TABLE uia_session_stages (
+  id INTEGER PRIMARY KEY,
+  session_id TEXT NOT NULL REFERENCES uia_sessions (session_id) ON DELETE CASCADE,
+  stage TEXT NOT NULL,
+  result TEXT NOT NULL,
+  UNIQUE (session_id, stage)
+) STRICT;
+`,
+  },
+  {
+    version: 3,
+    name: 'room_aliases_and_forgotten_rooms',
+    sql: `
+CREATE TABLE room_aliases (
+  alias TEXT PRIMARY KEY,
+  room_id TEXT NOT NULL,
+  creator TEXT NOT NULL,
+  created_ts INTEGER NOT NULL
+) STRICT;
+CREATE INDEX room_aliases_by_room ON room_aliases (room_id);
+
+CREATE TABLE forgotten_rooms (
+  user_id TEXT NOT NULL,
+  room_id TEXT NOT NULL,
+  membership_event_id TEXT NOT NULL,
+  PRIMARY KEY (user_id, room_id)
+) STRICT, WITHOUT ROWID;
+`,
+  },
+  {
+    version: 4,
+    name: 'sync_indexes',
+    sql: `
+CREATE INDEX txn_ids_by_event ON txn_ids (event_id);
+CREATE INDEX room_memberships_by_room ON room_memberships (room_id, membership, stream_position);
+`,
+  },
 ]

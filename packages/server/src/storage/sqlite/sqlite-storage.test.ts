@@ -65,7 +65,7 @@ describe('SQLite storage', () => {
       await storage.close()
       const db = new Database(path)
       const versions = db.prepare('SELECT version, name FROM schema_version').all()
-      expect(versions).toEqual([{ version: 1, name: 'initial' }])
+      expect(versions).toEqual(SQLITE_MIGRATIONS.map((m) => ({ version: m.version, name: m.name })))
       migrateSqlite(db, Date.now)
       expect(db.prepare('SELECT COUNT(*) AS n FROM schema_version').get()).toEqual({
         n: SQLITE_MIGRATIONS.length,

@@ -26,6 +26,10 @@ import { SqliteEngineOps } from './sqlite-engine-ops.js'
 import { SqliteEventStore } from './sqlite-event-store.js'
 import { SQLITE_MIGRATIONS } from './sqlite-migrations.js'
 import { SqliteRoomStore } from './sqlite-room-store.js'
+import { SqliteSyncStore } from './sqlite-sync-store.js'
+import { SqliteForgottenRoomStore } from './sqlite-forgotten-room-store.js'
+import { SqliteRoomAliasStore } from './sqlite-room-alias-store.js'
+import { SqliteUiaSessionStore } from './sqlite-uia-session-store.js'
 import { settle, SqliteStatements } from './sqlite-statements.js'
 
 export const SQLITE_MEMORY = ':memory:'
@@ -92,6 +96,10 @@ class SqliteStorage implements Storage {
   readonly accountData: SqliteAccountDataStore
   readonly filters: SqliteFilterStore
   readonly streams: StreamStore
+  readonly uiaSessions: SqliteUiaSessionStore
+  readonly roomAliases: SqliteRoomAliasStore
+  readonly forgottenRooms: SqliteForgottenRoomStore
+  readonly sync: SqliteSyncStore
 
   readonly #db: Database.Database
   readonly #q: SqliteStatements
@@ -118,6 +126,10 @@ class SqliteStorage implements Storage {
     this.events = new SqliteEventStore(this.#q)
     this.accountData = new SqliteAccountDataStore(this.#q, emit)
     this.filters = new SqliteFilterStore(this.#q)
+    this.uiaSessions = new SqliteUiaSessionStore(this.#q)
+    this.roomAliases = new SqliteRoomAliasStore(this.#q)
+    this.forgottenRooms = new SqliteForgottenRoomStore(this.#q)
+    this.sync = new SqliteSyncStore(this.#q)
     this.state = {
       loadState: (groupId) => this.#loadState(groupId),
       groupInfo: (groupId) =>

@@ -129,7 +129,7 @@ describe('rhizome register', () => {
     expect(result.err).toContain('server_name: required')
   })
 
-  it('says plainly that it cannot create accounts yet, and fails', async () => {
+  it('creates the account in the development database (more in register-command.test.ts)', async () => {
     const result = await run([
       'register',
       '--dev',
@@ -139,10 +139,9 @@ describe('rhizome register', () => {
       'pw',
       '--admin',
     ])
-    expect(result.code).toBe(1)
-    expect(result.out).toBe('')
-    expect(result.err).toMatch(/not available yet/)
-    expect(result.err).toMatch(/No account was created/)
+    expect(result.code).toBe(0)
+    expect(result.out).toBe('Created the administrator account @alice:localhost:8008\n')
+    expect(result.err).toBe('')
   })
 })
 

@@ -1,0 +1,61 @@
+/** `POST /createRoom` (client-server-api §Creation): checks, then the planned events. */
+import {
+  DEFAULT_ROOM_VERSION,
+  err,
+  ok,
+  roomVersionRules,
+  type Result,
+  type RoomAlias,
+  type RoomId,
+} from '@rhizome/core'
+import type { Requester } from '../http/authenticate.js'
+import { serverError, type ServerError } from '../http/errors.js'
+import { planRoom, type CreateRoomRequest } from './create-room-plan.js'
+import { checkLocalTarget } from './membership.js'
+import { aliasFromLocalpart, checkAliasFree, takeAlias } from './room-aliases.js'
+import type { RoomContext } from './room-context.js'
+
+export async function createRoom(
+  ctx: RoomContext,
+  requester: Requester,
+  request: CreateRoomRequest,
+): Promise<Result<RoomId, ServerError>> {
+  if (requester.isGuest) {
+    return err(serverError('M_GUEST_ACCESS_FORBIDDEN', 'Guests may not create rooms'))
+  }
+  const version = request.roomVersion ?? DEFAULT_ROOM_VERSION
+  const rules = roomVersionRules(version)
+  if (rules === undefined) {
+    return err(
+      serverError(
+        'M_UNSUPPORTED_ROOM_VERSION',
+        `This server does not support room version ${version}`,
+      ),
+    )
+  }
+  for (const invitee of request.invite) {
+    const local = await checkLocalTarget(ctx, invitee, 'Inviting')
+    if (!local.ok) return local
+  }
+  let alias: RoomAlias | undefined
+  if (request.roomAliasName !== undefined) {
+    const wanted = aliasFromLocalpart(ctx, request.roomAliasName)
+    if (!wanted.ok) return wanted
+    const free = await checkAliasFree(ctx, wanted.value)
+    if (!free.ok) return free
+    alias = wanted.value
+  }
+  const plan = planRoom(request, requester.userId, rules, alias)
+  const created = await ctx.pipeline.createRoom({
+    rules,
+    creator: requester.userId,
+    createContent: plan.createContent,
+    events: plan.events,
+    isPublic: request.visibility === 'public',
+    ...(alias === undefined
+      ? {}
+      : { reserve: (roomId: RoomId) => takeAlias(ctx, alias, roomId, requester.userId) }),
+  })
+  if (!created.ok) return created
+  return ok(created.value.roomId)
+}

@@ -1,0 +1,208 @@
+/**
+ * Membership changes a client asks for (client-server-api §Room membership): join, invite,
+ * leave, kick, ban, unban. Each is one `m.room.member` event through the event pipeline, whose
+ * auth rules have the last word; the checks here only give the answers the spec describes for
+ * cases the auth rules would allow (re-inviting an invited user is a no-op, kicking someone who is
+ * not in the room is refused).
+ */
+import {
+  err,
+  ok,
+  userIdServerName,
+  type EventId,
+  type JsonObject,
+  type JsonValue,
+  type Result,
+  type RoomId,
+  type UserId,
+} from '@rhizome/core'
+import type { Requester } from '../http/authenticate.js'
+import { forbidden, notFound, serverError, type ServerError } from '../http/errors.js'
+import type { Precheck, RoomSnapshot } from './event-pipeline.js'
+import { membershipOf } from './history-visibility.js'
+import { restrictedJoinAuthoriser } from './restricted-join.js'
+import { resolveRoom, type RoomTarget } from './room-aliases.js'
+import type { RoomContext } from './room-context.js'
+
+export interface MembershipChange {
+  readonly reason?: string
+}
+
+/** The joined room. */
+export interface Joined {
+  readonly roomId: RoomId
+}
+
+export async function joinRoom(
+  ctx: RoomContext,
+  requester: Requester,
+  target: RoomTarget,
+  change: MembershipChange,
+): Promise<Result<Joined, ServerError>> {
+  const resolved = await resolveRoom(ctx, target)
+  if (!resolved.ok) return resolved
+  const roomId = resolved.value
+  const rules = await ctx.pipeline.roomRules(roomId)
+  if (rules === undefined) {
+    return err(
+      notFound(
+        `Room ${roomId} is not known to this server, and joining rooms on other servers is not ` +
+          'supported yet',
+      ),
+    )
+  }
+  const user = requester.userId
+  const profile = ctx.deps.profile === undefined ? {} : await ctx.deps.profile(user)
+  const content: Record<string, JsonValue> = { membership: 'join' }
+  if (profile.displayname !== undefined) content['displayname'] = profile.displayname
+  if (profile.avatar_url !== undefined) content['avatar_url'] = profile.avatar_url
+  if (change.reason !== undefined) content['reason'] = change.reason
+
+  const precheck: Precheck = async (room) => {
+    const current = await room.stateEvent('m.room.member', user)
+    if (membershipOf(current) === 'join' && current !== undefined) {
+      return ok({ kind: 'unchanged', eventId: current.eventId })
+    }
+    if (requester.isGuest) {
+      const guestAccess = (await room.stateEvent('m.room.guest_access', ''))?.content[
+        'guest_access'
+      ]
+      if (guestAccess !== 'can_join' && membershipOf(current) !== 'invite') {
+        return err(serverError('M_GUEST_ACCESS_FORBIDDEN', 'Guests may not join this room'))
+      }
+    }
+    const membership = membershipOf(current)
+    if (membership !== 'invite') {
+      const authoriser = await restrictedJoinAuthoriser(ctx, room, user)
+      if (authoriser !== undefined) {
+        return ok({
+          kind: 'send',
+          content: { ...content, join_authorised_via_users_server: authoriser },
+        })
+      }
+    }
+    return ok({ kind: 'send' })
+  }
+  const sent = await ctx.pipeline.send(
+    roomId,
+    { type: 'm.room.member', stateKey: user, sender: user, content },
+    { precheck },
+  )
+  return sent.ok ? ok({ roomId }) : sent
+}
+
+export async function inviteUser(
+  ctx: RoomContext,
+  requester: Requester,
+  roomId: RoomId,
+  target: UserId,
+  change: MembershipChange & { readonly isDirect?: boolean },
+): Promise<Result<EventId, ServerError>> {
+  const local = await checkLocalTarget(ctx, target, 'Inviting')
+  if (!local.ok) return local
+  const content: Record<string, JsonValue> = { membership: 'invite' }
+  if (change.reason !== undefined) content['reason'] = change.reason
+  if (change.isDirect === true) content['is_direct'] = true
+  return sendMembership(ctx, requester, roomId, target, content, async (room) => {
+    const current = await room.stateEvent('m.room.member', target)
+    // The spec's 200 covers "was already invited": nothing new to send.
+    if (membershipOf(current) === 'invite' && current !== undefined) {
+      return ok({ kind: 'unchanged', eventId: current.eventId })
+    }
+    return ok({ kind: 'send' })
+  })
+}
+
+export function leaveRoom(
+  ctx: RoomContext,
+  requester: Requester,
+  roomId: RoomId,
+  change: MembershipChange,
+): Promise<Result<EventId, ServerError>> {
+  const content = withReason({ membership: 'leave' }, change)
+  return sendMembership(ctx, requester, roomId, requester.userId, content)
+}
+
+export function kickUser(
+  ctx: RoomContext,
+  requester: Requester,
+  roomId: RoomId,
+  target: UserId,
+  change: MembershipChange,
+): Promise<Result<EventId, ServerError>> {
+  const content = withReason({ membership: 'leave' }, change)
+  return sendMembership(ctx, requester, roomId, target, content, async (room) => {
+    const membership = membershipOf(await room.stateEvent('m.room.member', target))
+    if (membership !== 'join' && membership !== 'invite' && membership !== 'knock') {
+      return err(forbidden(`${target} is not in the room`))
+    }
+    return ok({ kind: 'send' })
+  })
+}
+
+export function banUser(
+  ctx: RoomContext,
+  requester: Requester,
+  roomId: RoomId,
+  target: UserId,
+  change: MembershipChange,
+): Promise<Result<EventId, ServerError>> {
+  const content = withReason({ membership: 'ban' }, change)
+  return sendMembership(ctx, requester, roomId, target, content)
+}
+
+export function unbanUser(
+  ctx: RoomContext,
+  requester: Requester,
+  roomId: RoomId,
+  target: UserId,
+  change: MembershipChange,
+): Promise<Result<EventId, ServerError>> {
+  const content = withReason({ membership: 'leave' }, change)
+  return sendMembership(ctx, requester, roomId, target, content, async (room) => {
+    if (membershipOf(await room.stateEvent('m.room.member', target)) !== 'ban') {
+      return err(forbidden(`${target} is not banned from the room`))
+    }
+    return ok({ kind: 'send' })
+  })
+}
+
+/**
+ * Only local users can be invited for now: inviting a user of another server means asking that
+ * server to sign the invite over federation.
+ */
+export async function checkLocalTarget(
+  ctx: RoomContext,
+  target: UserId,
+  doing: string,
+): Promise<Result<void, ServerError>> {
+  if (userIdServerName(target) !== ctx.deps.serverName) {
+    return err(
+      forbidden(`${doing} users of other servers needs federation, which is not supported yet`),
+    )
+  }
+  const user = await ctx.deps.storage.accounts.getUser(target)
+  if (user === undefined || user.isDeactivated) return err(notFound(`Unknown user ${target}`))
+  return ok(undefined)
+}
+
+async function sendMembership(
+  ctx: RoomContext,
+  requester: Requester,
+  roomId: RoomId,
+  target: UserId,
+  content: JsonObject,
+  precheck?: (room: RoomSnapshot) => ReturnType<Precheck>,
+): Promise<Result<EventId, ServerError>> {
+  const sent = await ctx.pipeline.send(
+    roomId,
+    { type: 'm.room.member', stateKey: target, sender: requester.userId, content },
+    precheck === undefined ? {} : { precheck },
+  )
+  return sent.ok ? ok(sent.value.eventId) : sent
+}
+
+function withReason(content: Record<string, JsonValue>, change: MembershipChange): JsonObject {
+  if (change.reason !== undefined) content['reason'] = change.reason
+  return content
+}

@@ -1,0 +1,61 @@
+import type { CryptoProvider, RoomId, ServerName, SigningKey, UserId } from '@rhizome/core'
+import {
+  ClientEventSerializer,
+  type TransactionIdLookup,
+  type Viewer,
+} from '../events/client-event-serializer.js'
+import type { Requester } from '../http/authenticate.js'
+import type { Storage } from '../storage/interface.js'
+import { EventPipeline } from './event-pipeline.js'
+import { RoomHistoryView } from './history-visibility.js'
+import { PduLoader } from './pdu-loader.js'
+
+/** A user's profile, copied into their member events as other servers do. */
+export interface MemberProfile {
+  readonly displayname?: string
+  readonly avatar_url?: string
+}
+
+export type ProfileLookup = (userId: UserId) => Promise<MemberProfile>
+
+export interface RoomServiceDeps {
+  readonly storage: Storage
+  readonly serverName: ServerName
+  readonly signingKey: SigningKey
+  readonly crypto: CryptoProvider
+  readonly now: () => number
+  /** Reads back the sending device's transaction IDs for `unsigned.transaction_id`. */
+  readonly transactionIds?: TransactionIdLookup
+  /** The profile to put in a user's join; none when absent. */
+  readonly profile?: ProfileLookup
+}
+
+/** What the room service's modules share: the dependencies and the objects built from them. */
+export interface RoomContext {
+  readonly deps: RoomServiceDeps
+  readonly pipeline: EventPipeline
+  readonly pdus: PduLoader
+  readonly serializer: ClientEventSerializer
+}
+
+export function createRoomContext(deps: RoomServiceDeps): RoomContext {
+  const pdus = new PduLoader(deps.storage.events)
+  return {
+    deps,
+    pdus,
+    pipeline: new EventPipeline({ ...deps, pdus }),
+    serializer: new ClientEventSerializer({
+      storage: deps.storage,
+      now: deps.now,
+      ...(deps.transactionIds === undefined ? {} : { transactionIds: deps.transactionIds }),
+    }),
+  }
+}
+
+export function viewerOf(requester: Requester): Viewer {
+  return { userId: requester.userId, deviceId: requester.deviceId }
+}
+
+export function historyView(ctx: RoomContext, roomId: RoomId, userId: UserId): RoomHistoryView {
+  return new RoomHistoryView({ storage: ctx.deps.storage, pdus: ctx.pdus }, roomId, userId)
+}

@@ -1,4 +1,8 @@
+import { adminRoutes } from '../admin/admin-routes.js'
+import { accountRoutes } from '../client/account-routes.js'
 import { clientRoutes } from '../client/client-routes.js'
+import { roomRoutes } from '../client/rooms/room-routes.js'
+import { syncRoutes } from '../client/sync/sync-routes.js'
 import type { ListenerResource } from '../config/config.js'
 import type { HttpMethod, Route } from '../http/endpoint.js'
 import { federationRoutes } from '../federation/federation-routes.js'
@@ -6,7 +10,7 @@ import type { Services } from './services.js'
 
 /** The routes each listener resource serves. Media has none yet: its paths answer 404. */
 export const ROUTES_BY_RESOURCE: Readonly<Record<ListenerResource, readonly Route<Services>[]>> = {
-  client: clientRoutes,
+  client: [...clientRoutes, ...accountRoutes, ...roomRoutes, ...syncRoutes, ...adminRoutes],
   federation: federationRoutes,
   media: [],
 }

@@ -1,5 +1,9 @@
+import type { AccountService } from '../accounts/account-service.js'
 import type { Config } from '../config/config.js'
 import type { ServerKeyPublisher } from '../keys/server-keys.js'
+import type { RoomService } from '../rooms/room-service.js'
+import type { Storage } from '../storage/interface.js'
+import type { SyncService } from '../sync/sync-service.js'
 
 /**
  * What route handlers may use, built once by the composition root (startHomeserver) and passed
@@ -10,4 +14,12 @@ export interface Services {
   readonly config: Config
   readonly serverKeys: ServerKeyPublisher
   readonly now: () => number
+  /** Accounts: registration, login, access tokens, passwords, devices (src/accounts). */
+  readonly accounts: AccountService
+  /** Rooms: creating them, membership, sending and reading events (src/rooms). */
+  readonly rooms: RoomService
+  /** The database, for endpoints that are one store call (filters, account data). */
+  readonly storage: Storage
+  /** `/sync`: the sync builder and its long-poll (src/sync). */
+  readonly sync: SyncService
 }

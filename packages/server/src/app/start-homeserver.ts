@@ -2,13 +2,20 @@ import { mkdir, readFile } from 'node:fs/promises'
 import { err, ok, type CryptoProvider, type Result } from '@rhizome/core'
 import { nodeCryptoProvider } from '@rhizome/crypto-node'
 import type { FastifyInstance } from 'fastify'
-import type { Config, ListenerConfig } from '../config/config.js'
-import { noAccounts, type Authenticate } from '../http/authenticate.js'
+import { createAccountService } from '../accounts/create-account-service.js'
+import type { Config, DatabaseConfig, ListenerConfig } from '../config/config.js'
+import type { Authenticate } from '../http/authenticate.js'
 import { createHttpApp, type TlsMaterial } from '../http/create-http-app.js'
 import { createServerKeyPublisher } from '../keys/server-keys.js'
 import { loadOrCreateSigningKey } from '../keys/signing-key-file.js'
 import type { Logger } from '../logging/logger.js'
 import { createMemoryRateLimiter } from '../rate-limit/memory-rate-limiter.js'
+import { createRoomService } from '../rooms/room-service.js'
+import type { Storage } from '../storage/interface.js'
+import { openStorage } from '../storage/open-storage.js'
+import { SyncService } from '../sync/sync-service.js'
+import { SyncWakeups } from '../sync/sync-wakeups.js'
+import { storedTransactionIds } from '../sync/transaction-id-lookup.js'
 import { describeDatabase } from './describe-database.js'
 import { routesFor } from './routes.js'
 import type { Services } from './services.js'
@@ -69,21 +76,52 @@ export async function startHomeserver(
     )
   }
 
+  let storage: Storage
+  try {
+    storage = await openStorage(databaseUrl(config.database), { logger, now })
+  } catch (e) {
+    return err(`database: cannot open ${describeDatabase(config.database)}: ${messageOf(e)}`)
+  }
+
+  const rooms = createRoomService({
+    storage,
+    serverName: config.serverName,
+    signingKey: keys.value.active,
+    crypto,
+    now,
+    transactionIds: storedTransactionIds(storage),
+  })
+  // Subscribed before any request reads a stream position, so no wake-up is lost.
+  const wakeups = new SyncWakeups(storage.streams.notifier)
+  const rateLimiter = createMemoryRateLimiter(config.rateLimiting, now)
+  const accounts = createAccountService(config, storage, rateLimiter, now)
   const services: Services = {
     config,
     now,
+    accounts,
     serverKeys: createServerKeyPublisher(
       { serverName: config.serverName, active: keys.value.active, others: keys.value.others },
       crypto,
       now,
     ),
+    rooms,
+    storage,
+    sync: new SyncService({
+      storage,
+      serializer: rooms.serializer,
+      pdus: rooms.pipeline.pdus,
+      wakeups,
+    }),
   }
-  const rateLimiter = createMemoryRateLimiter(config.rateLimiting, now)
-  const authenticate: Authenticate = noAccounts
+  const authenticate: Authenticate = accounts.authenticate
 
   const apps: FastifyInstance[] = []
   const closeAll = async (): Promise<void> => {
+    // Long-polling /sync requests answer now, or closing would wait out their timeouts.
+    wakeups.close()
     await Promise.allSettled(apps.map((app) => app.close()))
+    // Requests in flight have finished: nothing uses the database any more.
+    await storage.close()
   }
   const bound: BoundListener[] = []
   for (const [i, listener] of config.listeners.entries()) {
@@ -125,6 +163,11 @@ export async function startHomeserver(
     logger.warn('registration is open: anyone who can reach this server can create an account')
   }
   return ok({ config, listeners: bound, close: closeAll })
+}
+
+/** The storage URL (storage/storage-url.ts) of the configured database. */
+function databaseUrl(database: DatabaseConfig): string {
+  return database.kind === 'sqlite' ? `sqlite:${database.path}` : database.url
 }
 
 /** Each listener's certificate and key, read before anything starts. */

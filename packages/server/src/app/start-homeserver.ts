@@ -40,6 +40,11 @@ export interface RunningHomeserver {
   close(): Promise<void>
 }
 
+/** How often a closing server drops connections that have gone idle. */
+const CLOSE_SWEEP_MS = 50
+/** How long in-flight requests get to finish when the server closes. */
+const CLOSE_GRACE_MS = 10_000
+
 /**
  * The composition root: builds every service from the configuration, wires them into one HTTP
  * application per listener and starts listening. Anything that can fail (TLS files, the data
@@ -119,7 +124,21 @@ export async function startHomeserver(
   const closeAll = async (): Promise<void> => {
     // Long-polling /sync requests answer now, or closing would wait out their timeouts.
     wakeups.close()
-    await Promise.allSettled(apps.map((app) => app.close()))
+    // A connection busy when closing began goes idle once its response is sent, and keep-alive
+    // would then hold it (and so the shutdown) open for its idle timeout: close connections as
+    // they go idle, and after a grace period close whatever is left.
+    const sweep = setInterval(() => {
+      for (const app of apps) app.server.closeIdleConnections()
+    }, CLOSE_SWEEP_MS)
+    const deadline = setTimeout(() => {
+      for (const app of apps) app.server.closeAllConnections()
+    }, CLOSE_GRACE_MS)
+    try {
+      await Promise.allSettled(apps.map((app) => app.close()))
+    } finally {
+      clearInterval(sweep)
+      clearTimeout(deadline)
+    }
     // Requests in flight have finished: nothing uses the database any more.
     await storage.close()
   }

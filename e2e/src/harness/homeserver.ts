@@ -8,6 +8,7 @@ import { freePort } from './free-port.js'
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..')
 const RHIZOME_BIN = join(REPO_ROOT, 'packages/server/bin/rhizome.js')
+const SHUTDOWN_LIMIT_MS = 15_000
 
 export interface HomeserverOptions {
   /** `sqlite:` (a file in the server's data directory, the default) or a postgres:// URL. */
@@ -47,6 +48,11 @@ export class HomeserverProcess {
     return this.#output
   }
 
+  /** The end of what the process printed: enough to see why it failed. */
+  private get outputTail(): string {
+    return this.#output.slice(-6000)
+  }
+
   static async start(options: HomeserverOptions = {}): Promise<HomeserverProcess> {
     const dataDir = await mkdtemp(join(tmpdir(), 'rhizome-e2e-'))
     const port = await freePort()
@@ -62,7 +68,7 @@ export class HomeserverProcess {
       // The suites send in bursts from one address; limits have their own tests.
       rate_limiting: { enabled: false },
       federation: { enabled: false },
-      log: { level: 'warn', format: 'json' },
+      log: { level: 'info', format: 'json' },
       ...options.config,
     }
     const configPath = join(dataDir, 'homeserver.yaml')
@@ -86,7 +92,9 @@ export class HomeserverProcess {
     child.stderr.on('data', collect)
     const exited = new Promise<never>((_, reject) => {
       child.once('exit', (code, signal) => {
-        reject(new Error(`rhizome exited (${code ?? signal}) before it answered:\n${this.#output}`))
+        reject(
+          new Error(`rhizome exited (${code ?? signal}) before it answered:\n${this.outputTail}`),
+        )
       })
     })
     exited.catch(() => undefined)
@@ -106,7 +114,8 @@ export class HomeserverProcess {
       } catch {
         // Not listening yet.
       }
-      if (Date.now() > deadline) throw new Error(`rhizome did not answer in 30 s:\n${this.#output}`)
+      if (Date.now() > deadline)
+        throw new Error(`rhizome did not answer in 30 s:\n${this.outputTail}`)
       await new Promise((r) => setTimeout(r, 50))
     }
   }
@@ -133,7 +142,23 @@ export class HomeserverProcess {
       })
     })
     child.kill(signal)
-    await done
+    // A graceful shutdown that hangs is a bug worth a clear failure, not a test timeout.
+    let timer: NodeJS.Timeout | undefined
+    const hung = new Promise<'hung'>((resolve) => {
+      timer = setTimeout(() => {
+        resolve('hung')
+      }, SHUTDOWN_LIMIT_MS)
+    })
+    const outcome = await Promise.race([done, hung])
+    clearTimeout(timer)
+    if (outcome === 'hung') {
+      child.kill('SIGKILL')
+      await done
+      this.#child = undefined
+      throw new Error(
+        `rhizome did not exit within ${SHUTDOWN_LIMIT_MS} ms of ${signal}:\n${this.outputTail}`,
+      )
+    }
     this.#child = undefined
   }
 

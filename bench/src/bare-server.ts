@@ -34,11 +34,21 @@ export async function startBareServer(): Promise<BareServer> {
     }
     if (request.method === 'GET' && url.pathname.endsWith('/sync')) {
       const since = Number(url.searchParams.get('since')?.slice(1) ?? '0')
+      const timeoutMs = Number(url.searchParams.get('timeout') ?? '0')
+      let answered = false
       const answer = (at: number): void => {
+        if (answered) return
+        answered = true
         response.end(JSON.stringify({ next_batch: `s${at}`, rooms: { join: {} } }))
       }
-      if (position > since) answer(position)
-      else waiters.push(answer)
+      if (position > since || timeoutMs <= 0) {
+        answer(position)
+        return
+      }
+      waiters.push(answer)
+      setTimeout(() => {
+        answer(position)
+      }, timeoutMs)
       return
     }
     response.statusCode = 404

@@ -111,6 +111,36 @@ describe('startHomeserver', () => {
     )
   })
 
+  it('shuts down promptly while a long-poll holds a keep-alive connection', async () => {
+    const { result } = await start({ registration: { enabled: true } })
+    if (!result.ok) throw new Error(result.error)
+    const server = result.value
+    const base = server.listeners[0]?.url.replace(/\/$/, '') ?? ''
+    const registerBody = { username: 'sleeper', password: 'a long password for tests' }
+    const first = await fetch(`${base}/_matrix/client/v3/register`, {
+      method: 'POST',
+      body: JSON.stringify(registerBody),
+    })
+    const { session } = (await first.json()) as { session: string }
+    const registered = await fetch(`${base}/_matrix/client/v3/register`, {
+      method: 'POST',
+      body: JSON.stringify({ ...registerBody, auth: { type: 'm.login.dummy', session } }),
+    })
+    const { access_token: token } = (await registered.json()) as { access_token: string }
+    const headers = { authorization: `Bearer ${token}` }
+    const initial = await fetch(`${base}/_matrix/client/v3/sync?timeout=0`, { headers })
+    const { next_batch: since } = (await initial.json()) as { next_batch: string }
+    // fetch keeps its connection alive; this poll is in flight when the shutdown begins.
+    const poll = fetch(`${base}/_matrix/client/v3/sync?timeout=30000&since=${since}`, { headers })
+    await new Promise((resolve) => setTimeout(resolve, 200))
+    const started = Date.now()
+    await server.close()
+    running.splice(running.indexOf(server), 1)
+    // The keep-alive idle timeout is over a minute; a shutdown that waited for it is a hang.
+    expect(Date.now() - started).toBeLessThan(5000)
+    expect((await poll).status).toBe(200)
+  })
+
   it('starts nothing when a port is taken, closing the listeners already open', async () => {
     const first = await freePort()
     const blocker: Server = createServer()

@@ -2,8 +2,9 @@ import { createHash, generateKeyPairSync, sign as nodeSign } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
 import {
   cachedPublicKeyCount,
-  ed25519VerifyBackend,
+  ed25519Backend,
   nodeCryptoProvider as crypto,
+  opensslEd25519Sign,
   opensslEd25519Verify,
   PUBLIC_KEY_CACHE_SIZE,
 } from './node-crypto-provider.js'
@@ -117,9 +118,9 @@ describe('ed25519', () => {
   it('verifies through libsodium on the platforms whose binaries sodium-native ships', () => {
     const shipped = ['linux-x64', 'linux-arm64', 'darwin-x64', 'darwin-arm64', 'win32-x64']
     if (shipped.includes(`${process.platform}-${process.arch}`)) {
-      expect(ed25519VerifyBackend).toBe('libsodium')
+      expect(ed25519Backend).toBe('libsodium')
     } else {
-      expect(['libsodium', 'openssl']).toContain(ed25519VerifyBackend)
+      expect(['libsodium', 'openssl']).toContain(ed25519Backend)
     }
   })
 
@@ -143,6 +144,14 @@ describe('ed25519', () => {
       }
       expect(crypto.ed25519Verify(publicKey, message, signature)).toBe(true)
       expect(crypto.ed25519Verify(publicKey, message, forged)).toBe(false)
+    }
+  })
+
+  it('signs through libsodium exactly as OpenSSL does (ed25519 signatures are deterministic)', () => {
+    for (let i = 0; i < 50; i++) {
+      const seed = crypto.randomBytes(32)
+      const message = i % 2 === 0 ? crypto.randomBytes(i * 13) : `text ${i} \u00e9\u{1f600}`
+      expect(crypto.ed25519Sign(seed, message)).toEqual(opensslEd25519Sign(seed, message))
     }
   })
 

@@ -57,7 +57,10 @@ class BoundedCache<V> {
 const sodium = loadSodiumEd25519()
 
 /** Which library verifies ed25519 signatures in this process. */
-export const ed25519VerifyBackend: 'libsodium' | 'openssl' = sodium ? 'libsodium' : 'openssl'
+export const ed25519Backend: 'libsodium' | 'openssl' = sodium ? 'libsodium' : 'openssl'
+
+/** libsodium secret keys by seed, for signing: deriving one costs about as much as a signature. */
+const sodiumSecretKeys = new BoundedCache<Uint8Array>(PRIVATE_KEY_CACHE_SIZE)
 
 const publicKeys = new BoundedCache<KeyObject>(PUBLIC_KEY_CACHE_SIZE)
 const privateKeys = new BoundedCache<KeyObject>(PRIVATE_KEY_CACHE_SIZE)
@@ -107,6 +110,24 @@ function publicKeyFor(publicKey: Uint8Array): KeyObject {
 }
 
 /** ed25519 verification through OpenSSL: the fallback when libsodium is not available. */
+function sodiumSecretKeyFor(seed: Uint8Array): Uint8Array {
+  if (seed.length !== ED25519_KEY_BYTES) {
+    throw new RangeError(`an ed25519 seed is ${ED25519_KEY_BYTES} bytes, not ${seed.length}`)
+  }
+  const id = asBuffer(seed).toString('base64')
+  let key = sodiumSecretKeys.get(id)
+  if (key === undefined && sodium !== undefined) {
+    key = sodium.secretKeyFromSeed(seed)
+    sodiumSecretKeys.set(id, key)
+  }
+  if (key === undefined) throw new Error('libsodium is not loaded')
+  return key
+}
+
+export function opensslEd25519Sign(seed: Uint8Array, message: string | Uint8Array): Uint8Array {
+  return plainBytes(sign(null, messageBuffer(message), privateKeyFor(seed)))
+}
+
 export function opensslEd25519Verify(
   publicKey: Uint8Array,
   message: string | Uint8Array,
@@ -133,7 +154,8 @@ export const nodeCryptoProvider: CryptoProvider = {
 
   /** Throws a RangeError for a seed that is not 32 bytes: keys come from SigningKey, never the wire. */
   ed25519Sign(seed: Uint8Array, message: string | Uint8Array): Uint8Array {
-    return plainBytes(sign(null, messageBuffer(message), privateKeyFor(seed)))
+    if (sodium) return sodium.sign(sodiumSecretKeyFor(seed), messageBuffer(message))
+    return opensslEd25519Sign(seed, message)
   },
 
   ed25519PublicKey(seed: Uint8Array): Uint8Array {

@@ -1,6 +1,7 @@
-import { err, ok, type Result, type ServerName, type UserId } from '@rhizome/core'
+import { err, ok, userIdLocalpart, type Result, type ServerName, type UserId } from '@rhizome/core'
 import type { RegistrationConfig } from '../config/config.js'
 import type { Authenticate, Requester } from '../http/authenticate.js'
+import type { DeviceActivity } from './device-activity.js'
 import { forbidden, notFound, serverError, unknownToken, type ServerError } from '../http/errors.js'
 import type { RateLimiter } from '../rate-limit/rate-limiter.js'
 import type { AccountStore, DeviceRecord, UserRecord } from '../storage/interface.js'
@@ -34,6 +35,13 @@ export interface AccountServiceOptions {
   readonly hasher?: PasswordHasher
   readonly tokenCache?: TokenCacheOptions
   readonly uiaSessionLifetimeMs?: number
+  /** Told of each authenticated request, to keep devices' last-seen fields current. */
+  readonly deviceActivity?: DeviceActivity
+  /**
+   * Runs once an account is deactivated, before the request is answered (parting its rooms).
+   * Whatever it leaves undone must be finished at the next startup.
+   */
+  readonly afterDeactivation?: (userId: UserId) => Promise<void>
 }
 
 /** Where a request came from, for the device's "last seen" fields. */
@@ -79,6 +87,8 @@ export interface NewAccount {
   /** Undefined: an account that cannot log in with a password. */
   readonly password: string | undefined
   readonly admin?: boolean
+  /** The profile's display name; the localpart when absent. */
+  readonly displayName?: string | undefined
 }
 
 export interface ChangePasswordRequest {
@@ -129,7 +139,14 @@ export class AccountService {
         : { sessionLifetimeMs: options.uiaSessionLifetimeMs }),
     })
     this.tokens = new AccessTokenCache(options.tokenCache ?? DEFAULT_TOKEN_CACHE, options.now)
-    this.authenticate = (token) => this.lookupToken(token)
+    this.authenticate = async (token, client) => {
+      const found = await this.lookupToken(token)
+      const deviceId = found.ok ? found.value.deviceId : undefined
+      if (client !== undefined && found.ok && deviceId !== undefined) {
+        options.deviceActivity?.seen(found.value.userId, deviceId, client.ip)
+      }
+      return found
+    }
   }
 
   get serverName(): ServerName {
@@ -207,7 +224,12 @@ export class AccountService {
     if (!password.ok) return password
     const passwordHash =
       account.password === undefined ? undefined : await this.hasher.hash(account.password)
-    return this.createUser(account.userId, passwordHash, account.admin ?? false)
+    return this.createUser(
+      account.userId,
+      passwordHash,
+      account.admin ?? false,
+      account.displayName,
+    )
   }
 
   /** `GET /register/available`: the name as given (not downcased) must be valid and free. */
@@ -354,6 +376,7 @@ export class AccountService {
     await this.accounts.deactivate(requester.userId)
     this.tokens.evict(requester.userId, {})
     await this.uia.finish(passed.value.sessionId)
+    await this.options.afterDeactivation?.(requester.userId)
     return ok(undefined)
   }
 
@@ -444,6 +467,7 @@ export class AccountService {
     userId: UserId | undefined,
     passwordHash: string | undefined,
     isAdmin: boolean,
+    displayName?: string,
   ): Promise<Result<UserRecord, ServerError>> {
     const createdTs = this.options.now()
     const fields = {
@@ -451,14 +475,25 @@ export class AccountService {
       isAdmin,
       ...(passwordHash === undefined ? {} : { passwordHash }),
     }
+    // A new account's display name is its localpart, as other servers make it, so that clients
+    // have a name to show from the first member event on.
+    const name = displayName === '' ? undefined : displayName
     if (userId !== undefined) {
-      const created = await this.accounts.createUser({ userId, ...fields })
+      const created = await this.accounts.createUser({
+        userId,
+        displayName: name ?? userIdLocalpart(userId),
+        ...fields,
+      })
       return created.ok ? created : err(userInUse())
     }
     for (let attempt = 0; attempt < GENERATED_NAME_ATTEMPTS; attempt++) {
       const generated = newUserId(generateLocalpart(), this.options.serverName)
       if (!generated.ok) return generated
-      const created = await this.accounts.createUser({ userId: generated.value, ...fields })
+      const created = await this.accounts.createUser({
+        userId: generated.value,
+        displayName: name ?? userIdLocalpart(generated.value),
+        ...fields,
+      })
       if (created.ok) return created
     }
     throw new Error('no free generated user ID found')

@@ -1,7 +1,7 @@
 import type { Config } from '../config/config.js'
 import type { RateLimiter } from '../rate-limit/rate-limiter.js'
 import type { Storage } from '../storage/interface.js'
-import { AccountService } from './account-service.js'
+import { AccountService, type AccountServiceOptions } from './account-service.js'
 
 /**
  * The accounts service of a server with this configuration and database: the one the HTTP API
@@ -12,6 +12,7 @@ export function createAccountService(
   storage: Storage,
   rateLimiter: RateLimiter,
   now: () => number,
+  extras: Pick<AccountServiceOptions, 'deviceActivity' | 'afterDeactivation'> = {},
 ): AccountService {
   return new AccountService({
     serverName: config.serverName,
@@ -20,5 +21,6 @@ export function createAccountService(
     uiaSessions: storage.uiaSessions,
     rateLimiter,
     now,
+    ...extras,
   })
 }

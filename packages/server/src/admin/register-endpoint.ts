@@ -91,6 +91,7 @@ export function parseSharedSecretBody(body: JsonObject): Result<SharedSecretRequ
     mac: mac.value,
     admin,
     inhibitLogin,
+    ...(displayname === null ? {} : { displayName: displayname }),
   })
 }
 

@@ -18,6 +18,8 @@ export interface SharedSecretRequest {
   readonly admin: boolean
   readonly mac: string
   readonly inhibitLogin: boolean
+  /** The new account's display name; its localpart when absent. */
+  readonly displayName?: string | undefined
 }
 
 export interface SharedSecretResult {
@@ -55,6 +57,7 @@ export class SharedSecretRegistration {
       userId: userId.value,
       password: request.password,
       admin: request.admin,
+      displayName: request.displayName,
     })
     if (!created.ok) return created
     if (request.inhibitLogin) return ok({ userId: userId.value, session: undefined })

@@ -1,9 +1,15 @@
 import type { AccountService } from '../accounts/account-service.js'
 import type { Config } from '../config/config.js'
+import type { DirectoryService } from '../directory/directory-service.js'
 import type { ServerKeyPublisher } from '../keys/server-keys.js'
+import type { ProfileService } from '../profiles/profile-service.js'
+import type { PresenceService } from '../presence/presence-service.js'
+import type { PushRulesService } from '../push/push-rules-service.js'
+import type { ReceiptService } from '../receipts/receipt-service.js'
 import type { RoomService } from '../rooms/room-service.js'
 import type { Storage } from '../storage/interface.js'
 import type { SyncService } from '../sync/sync-service.js'
+import type { TypingService } from '../typing/typing-service.js'
 
 /**
  * What route handlers may use, built once by the composition root (startHomeserver) and passed
@@ -22,4 +28,16 @@ export interface Services {
   readonly storage: Storage
   /** `/sync`: the sync builder and its long-poll (src/sync). */
   readonly sync: SyncService
+  /** Profiles, and carrying their changes into member events (src/profiles). */
+  readonly profiles: ProfileService
+  /** Room aliases, the published room directory and the user directory (src/directory). */
+  readonly directory: DirectoryService
+  /** Typing notices and their expiry (src/typing). */
+  readonly typing: TypingService
+  /** Presence (src/presence); undefined when the configuration disables it. */
+  readonly presence: PresenceService | undefined
+  /** Users' push rules, in their `m.push_rules` account data (src/push). */
+  readonly pushRules: PushRulesService
+  /** Read receipts and read markers (src/receipts). */
+  readonly receipts: ReceiptService
 }

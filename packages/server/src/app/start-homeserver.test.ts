@@ -1,4 +1,5 @@
 import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { request as httpRequest } from 'node:http'
 import { request } from 'node:https'
 import { createServer, type Server } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -37,6 +38,29 @@ async function freePort(): Promise<number> {
   await new Promise((resolve) => probe.close(resolve))
   if (typeof address !== 'object' || address === null) throw new Error('no port')
   return address.port
+}
+
+/** GET as JSON from a chosen local address (any 127.x.y.z reaches a loopback listener). */
+function getJson(
+  url: string,
+  token: string,
+  localAddress: string,
+): Promise<Record<string, unknown>> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(
+      url,
+      { localAddress, headers: { authorization: `Bearer ${token}` } },
+      (res) => {
+        let text = ''
+        res.on('data', (chunk: Buffer) => (text += chunk.toString()))
+        res.on('end', () => {
+          resolve(JSON.parse(text) as Record<string, unknown>)
+        })
+      },
+    )
+    req.on('error', reject)
+    req.end()
+  })
 }
 
 async function refused(port: number): Promise<boolean> {
@@ -139,6 +163,84 @@ describe('startHomeserver', () => {
     // The keep-alive idle timeout is over a minute; a shutdown that waited for it is a hang.
     expect(Date.now() - started).toBeLessThan(5000)
     expect((await poll).status).toBe(200)
+  })
+
+  it('records where and when each device was last seen as it makes requests', async () => {
+    const { result } = await start({ registration: { enabled: true } })
+    if (!result.ok) throw new Error(result.error)
+    const base = result.value.listeners[0]?.url.replace(/\/$/, '') ?? ''
+    const registerBody = { username: 'roamer', password: 'a long password for tests' }
+    const first = await fetch(`${base}/_matrix/client/v3/register`, {
+      method: 'POST',
+      body: JSON.stringify(registerBody),
+    })
+    const { session } = (await first.json()) as { session: string }
+    const registered = await fetch(`${base}/_matrix/client/v3/register`, {
+      method: 'POST',
+      body: JSON.stringify({ ...registerBody, auth: { type: 'm.login.dummy', session } }),
+    })
+    const { access_token: token, device_id: deviceId } = (await registered.json()) as {
+      access_token: string
+      device_id: string
+    }
+    // Registered from 127.0.0.1; the next request comes from another loopback address.
+    const whoami = await getJson(`${base}/_matrix/client/v3/account/whoami`, token, '127.0.0.2')
+    expect(whoami['device_id']).toBe(deviceId)
+    let device: Record<string, unknown> = {}
+    const deadline = Date.now() + 5000
+    while (device['last_seen_ip'] !== '127.0.0.2' && Date.now() < deadline) {
+      device = await getJson(`${base}/_matrix/client/v3/devices/${deviceId}`, token, '127.0.0.2')
+    }
+    expect(device['last_seen_ip']).toBe('127.0.0.2')
+    expect(typeof device['last_seen_ts']).toBe('number')
+  })
+
+  it('parts a deactivated account from its rooms', async () => {
+    const { result } = await start({
+      registration: { enabled: true },
+      rate_limiting: { enabled: false },
+    })
+    if (!result.ok) throw new Error(result.error)
+    const base = `${result.value.listeners[0]?.url ?? ''}_matrix/client/v3`
+    const call = async (path: string, token: string | undefined, body: unknown) => {
+      const response = await fetch(`${base}${path}`, {
+        method: 'POST',
+        headers: token === undefined ? {} : { authorization: `Bearer ${token}` },
+        body: JSON.stringify(body),
+      })
+      return { status: response.status, body: (await response.json()) as Record<string, unknown> }
+    }
+    const register = async (username: string): Promise<string> => {
+      const password = 'a long password for tests'
+      const { body } = await call('/register', undefined, { username, password })
+      const done = await call('/register', undefined, {
+        username,
+        password,
+        auth: { type: 'm.login.dummy', session: body['session'] },
+      })
+      expect(done.body).toHaveProperty('access_token')
+      return String(done.body['access_token'])
+    }
+    const alice = await register('stayer')
+    const bob = await register('leaver')
+    const created = await call('/createRoom', alice, { preset: 'public_chat' })
+    expect(created.status).toBe(200)
+    const roomId = String(created.body['room_id'])
+    expect((await call(`/rooms/${encodeURIComponent(roomId)}/join`, bob, {})).status).toBe(200)
+
+    const challenge = await call('/account/deactivate', bob, {})
+    const auth = {
+      type: 'm.login.password',
+      identifier: { type: 'm.id.user', user: 'leaver' },
+      password: 'a long password for tests',
+      session: challenge.body['session'],
+    }
+    expect((await call('/account/deactivate', bob, { auth })).status).toBe(200)
+    const members = await fetch(`${base}/rooms/${encodeURIComponent(roomId)}/joined_members`, {
+      headers: { authorization: `Bearer ${alice}` },
+    })
+    const joined = ((await members.json()) as { joined: Record<string, unknown> }).joined
+    expect(Object.keys(joined)).toEqual([expect.stringMatching(/^@stayer:/)])
   })
 
   it('starts nothing when a port is taken, closing the listeners already open', async () => {

@@ -3,19 +3,34 @@ import { err, ok, type CryptoProvider, type Result } from '@rhizome/core'
 import { nodeCryptoProvider } from '@rhizome/crypto-node'
 import type { FastifyInstance } from 'fastify'
 import { createAccountService } from '../accounts/create-account-service.js'
+import {
+  DEVICE_SEEN_INTERVAL_MS,
+  DEVICE_SEEN_MAX_DEVICES,
+  DeviceActivity,
+} from '../accounts/device-activity.js'
 import type { Config, DatabaseConfig, ListenerConfig } from '../config/config.js'
 import type { Authenticate } from '../http/authenticate.js'
 import { createHttpApp, type TlsMaterial } from '../http/create-http-app.js'
 import { createServerKeyPublisher } from '../keys/server-keys.js'
 import { loadOrCreateSigningKey } from '../keys/signing-key-file.js'
+import { DirectoryService } from '../directory/directory-service.js'
 import type { Logger } from '../logging/logger.js'
 import { createMemoryRateLimiter } from '../rate-limit/memory-rate-limiter.js'
+import { PresenceService } from '../presence/presence-service.js'
+import { storedMemberProfiles } from '../profiles/member-profiles.js'
+import { ProfileService } from '../profiles/profile-service.js'
+import { PushProcessor } from '../push/push-processor.js'
+import { PushRulesService } from '../push/push-rules-service.js'
+import { PushCounts } from '../push/unread-counts.js'
+import { ReceiptService } from '../receipts/receipt-service.js'
+import { partDeactivatedUsers, partFromAllRooms } from '../rooms/part-deactivated.js'
 import { createRoomService } from '../rooms/room-service.js'
 import type { Storage } from '../storage/interface.js'
 import { openStorage } from '../storage/open-storage.js'
 import { SyncService } from '../sync/sync-service.js'
 import { SyncWakeups } from '../sync/sync-wakeups.js'
 import { storedTransactionIds } from '../sync/transaction-id-lookup.js'
+import { TypingService } from '../typing/typing-service.js'
 import { describeDatabase } from './describe-database.js'
 import { routesFor } from './routes.js'
 import type { Services } from './services.js'
@@ -95,11 +110,53 @@ export async function startHomeserver(
     crypto,
     now,
     transactionIds: storedTransactionIds(storage),
+    profile: storedMemberProfiles(storage),
   })
   // Subscribed before any request reads a stream position, so no wake-up is lost.
   const wakeups = new SyncWakeups(storage.streams.notifier)
+  // Push rules are evaluated after commit, off the send path (push/push-processor.ts).
+  const pushProcessor = new PushProcessor({
+    storage,
+    serverName: config.serverName,
+    now,
+    logger,
+  })
+  pushProcessor.start()
   const rateLimiter = createMemoryRateLimiter(config.rateLimiting, now)
-  const accounts = createAccountService(config, storage, rateLimiter, now)
+  const deviceActivity = new DeviceActivity({
+    record: (userId, deviceId, ts, ip) =>
+      storage.accounts.recordDeviceSeen(userId, deviceId, ts, ip),
+    now,
+    intervalMs: DEVICE_SEEN_INTERVAL_MS,
+    maxDevices: DEVICE_SEEN_MAX_DEVICES,
+    onError: (error) => {
+      logger.warn({ err: error }, 'could not record when a device was last seen')
+    },
+  })
+  const parting = { rooms, storage, log: logger }
+  const accounts = createAccountService(config, storage, rateLimiter, now, {
+    deviceActivity,
+    afterDeactivation: async (userId) => {
+      await partFromAllRooms(userId, parting)
+    },
+  })
+  const presence = config.presence.enabled
+    ? new PresenceService({ storage, now, logger })
+    : undefined
+  const typing = new TypingService({
+    storage,
+    now,
+    logger,
+    ...(presence === undefined
+      ? {}
+      : {
+          onActivity: (userId) => {
+            presence.userActive(userId)
+          },
+        }),
+  })
+  presence?.start()
+  typing.start()
   const services: Services = {
     config,
     now,
@@ -116,11 +173,30 @@ export async function startHomeserver(
       serializer: rooms.serializer,
       pdus: rooms.pipeline.pdus,
       wakeups,
+      now,
+      unread: new PushCounts(storage, pushProcessor, logger),
+      ...(presence === undefined ? {} : { presence }),
+    }),
+    typing,
+    presence,
+    pushRules: new PushRulesService(storage.accountData),
+    receipts: new ReceiptService(storage, now),
+    profiles: new ProfileService({
+      storage,
+      serverName: config.serverName,
+      pipeline: rooms.pipeline,
+    }),
+    directory: new DirectoryService({
+      storage,
+      serverName: config.serverName,
+      pipeline: rooms.pipeline,
+      now,
     }),
   }
   const authenticate: Authenticate = accounts.authenticate
 
   const apps: FastifyInstance[] = []
+  let background: Promise<unknown> = Promise.resolve()
   const closeAll = async (): Promise<void> => {
     // Long-polling /sync requests answer now, or closing would wait out their timeouts.
     wakeups.close()
@@ -139,7 +215,10 @@ export async function startHomeserver(
       clearInterval(sweep)
       clearTimeout(deadline)
     }
-    // Requests in flight have finished: nothing uses the database any more.
+    // Requests in flight have finished, and background work is waited for: nothing uses the
+    // database any more.
+    await background
+    await Promise.all([typing.close(), presence?.close(), pushProcessor.close()])
     await storage.close()
   }
   const bound: BoundListener[] = []
@@ -181,6 +260,10 @@ export async function startHomeserver(
   if (config.registration.enabled && !config.registration.registrationTokenRequired) {
     logger.warn('registration is open: anyone who can reach this server can create an account')
   }
+  // Deactivations that a crash or a restart interrupted are finished beside the serving.
+  background = partDeactivatedUsers(parting).catch((error: unknown) => {
+    logger.warn({ err: error }, 'could not finish parting deactivated users from their rooms')
+  })
   return ok({ config, listeners: bound, close: closeAll })
 }
 

@@ -1,6 +1,10 @@
 import type { Services } from '../app/services.js'
 import type { Route } from '../http/endpoint.js'
+import { profileDirectoryRoutes } from './directory/directory-routes.js'
+import { getNotificationsRoute } from './notifications/notifications.js'
 import { pushRulesRoutes } from './push-rules/push-rules.js'
+import { receiptRoutes } from './receipts/receipt-routes.js'
+import { reportRoutes } from './reports/report-content.js'
 import { versionsRoute } from './versions.js'
 import { wellKnownClientRoute } from './well-known-client.js'
 
@@ -9,4 +13,8 @@ export const clientRoutes: readonly Route<Services>[] = [
   versionsRoute,
   wellKnownClientRoute,
   ...pushRulesRoutes,
+  ...reportRoutes,
+  ...receiptRoutes,
+  getNotificationsRoute,
+  ...profileDirectoryRoutes,
 ]

@@ -16,6 +16,7 @@ export interface Config {
   readonly registration: RegistrationConfig
   readonly rateLimiting: RateLimitingConfig
   readonly federation: FederationConfig
+  readonly presence: PresenceConfig
   readonly media: MediaConfig
   readonly http: HttpConfig
   readonly log: LogConfig
@@ -49,7 +50,7 @@ export interface RegistrationConfig {
   readonly sharedSecret: string | undefined
 }
 
-export const RATE_LIMITED_ACTIONS = ['login', 'registration', 'message'] as const
+export const RATE_LIMITED_ACTIONS = ['login', 'registration', 'message', 'report'] as const
 export type RateLimitedAction = (typeof RATE_LIMITED_ACTIONS)[number]
 
 /** A token bucket: `burstCount` requests at once, refilled at `perSecond`. */
@@ -68,6 +69,11 @@ export interface FederationConfig {
   readonly verifyTls: boolean
   readonly extraCaFiles: readonly string[]
   readonly allowPrivateAddresses: boolean
+}
+
+export interface PresenceConfig {
+  /** Off: no presence is kept or sent; the presence endpoints answer 403 M_FORBIDDEN. */
+  readonly enabled: boolean
 }
 
 export interface MediaConfig {

@@ -20,10 +20,13 @@ export const DEFAULTS = {
     login: { perSecond: 0.17, burstCount: 5 },
     registration: { perSecond: 0.17, burstCount: 3 },
     message: { perSecond: 0.2, burstCount: 10 },
+    // Reports of content, rooms and users: a few at once, then one every 10 seconds.
+    report: { perSecond: 0.1, burstCount: 5 },
   } satisfies Record<RateLimitedAction, RateLimitRule>,
   federationEnabled: true,
   verifyTls: true,
   allowPrivateAddresses: false,
+  presenceEnabled: true,
   maxUploadSize: 50 * 1024 * 1024,
   maxJsonBodySize: 1024 * 1024,
   logLevel: 'info' satisfies LogLevel as LogLevel,

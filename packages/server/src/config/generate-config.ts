@@ -73,12 +73,13 @@ registration:
 
 # Requests beyond these rates get 429 M_LIMIT_EXCEEDED with a Retry-After header. Each rule is a
 # token bucket: up to burst_count requests at once, refilled at per_second requests per second.
-# Login and registration are counted per client address, messages per sender.
+# Login and registration are counted per client address, messages and reports per sender.
 rate_limiting:
   enabled: ${DEFAULTS.rateLimitingEnabled}
   login: { per_second: ${limits.login.perSecond}, burst_count: ${limits.login.burstCount} }
   registration: { per_second: ${limits.registration.perSecond}, burst_count: ${limits.registration.burstCount} }
   message: { per_second: ${limits.message.perSecond}, burst_count: ${limits.message.burstCount} }
+  report: { per_second: ${limits.report.perSecond}, burst_count: ${limits.report.burstCount} }
 
 federation:
   # Talk to other Matrix servers. When off, this server's users only meet each other.
@@ -91,6 +92,12 @@ federation:
   # resolves to such an address is refused, so that nobody can make this server probe its own
   # network.
   allow_private_addresses: ${DEFAULTS.allowPrivateAddresses}
+
+presence:
+  # Keep and share users' presence (online, unavailable, offline and a status message) with the
+  # people they share a room with. Off, clients cannot set or read presence (403 M_FORBIDDEN) and
+  # sync carries none, which saves a database write whenever someone comes or goes.
+  enabled: ${DEFAULTS.presenceEnabled}
 
 media:
   # The largest file users may upload, in bytes.

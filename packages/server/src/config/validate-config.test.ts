@@ -48,6 +48,7 @@ describe('defaults', () => {
         extraCaFiles: [],
         allowPrivateAddresses: false,
       },
+      presence: { enabled: true },
       media: { maxUploadSize: 52428800 },
       http: { maxJsonBodySize: 1048576 },
       log: { level: 'info', format: 'pretty' },
@@ -80,7 +81,7 @@ describe('the whole file', () => {
   it('reports every problem at once', () => {
     const found = problems({ data_dir: 5, log: { level: 'loud', format: 'xml' }, extra: 1 })
     expect(found).toEqual([
-      'extra: unknown key (expected one of server_name, public_baseurl, listeners, database, data_dir, signing_key_path, registration, rate_limiting, federation, media, http, log)',
+      'extra: unknown key (expected one of server_name, public_baseurl, listeners, database, data_dir, signing_key_path, registration, rate_limiting, federation, presence, media, http, log)',
       'data_dir: expected a non-empty string, got 5',
       'log.level: expected one of trace, debug, info, warn, error, fatal, silent, got "loud"',
       'log.format: expected one of pretty, json, got "xml"',
@@ -315,6 +316,7 @@ describe('rate_limiting', () => {
         login: { perSecond: DEFAULTS.rateLimits.login.perSecond, burstCount: 1 },
         registration: DEFAULTS.rateLimits.registration,
         message: { perSecond: 5, burstCount: DEFAULTS.rateLimits.message.burstCount },
+        report: DEFAULTS.rateLimits.report,
       },
     })
   })
@@ -367,6 +369,22 @@ describe('federation', () => {
     ])
     expect(problems({ federation: { extra_ca_files: 'ca.pem' } })).toEqual([
       'federation.extra_ca_files: expected a list, got "ca.pem"',
+    ])
+  })
+})
+
+describe('presence', () => {
+  it('is on by default and can be switched off', () => {
+    expect(valid({ presence: { enabled: false } }).presence).toEqual({ enabled: false })
+    expect(valid({ presence: null }).presence).toEqual({ enabled: true })
+  })
+
+  it('checks its key', () => {
+    expect(problems({ presence: { enabled: 'yes' } })).toEqual([
+      'presence.enabled: expected true or false, got "yes"',
+    ])
+    expect(problems({ presence: { enable: false } })).toEqual([
+      'presence.enable: unknown key (did you mean enabled?)',
     ])
   })
 })

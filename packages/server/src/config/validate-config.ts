@@ -30,6 +30,7 @@ export const CONFIG_KEYS = {
     'registration',
     'rate_limiting',
     'federation',
+    'presence',
     'media',
     'http',
     'log',
@@ -40,6 +41,7 @@ export const CONFIG_KEYS = {
   rateLimiting: ['enabled', ...RATE_LIMITED_ACTIONS],
   rateLimitRule: ['per_second', 'burst_count'],
   federation: ['enabled', 'verify_tls', 'extra_ca_files', 'allow_private_addresses'],
+  presence: ['enabled'],
   media: ['max_upload_size'],
   http: ['max_json_body_size'],
   log: ['level', 'format'],
@@ -85,6 +87,9 @@ export function validateConfig(raw: unknown, baseDir: string): Result<Config, Co
     ),
   }
 
+  const presenceSection = root.section('presence', CONFIG_KEYS.presence)
+  const presence = { enabled: presenceSection.boolean('enabled', DEFAULTS.presenceEnabled) }
+
   const mediaSection = root.section('media', CONFIG_KEYS.media)
   const maxUploadSize =
     mediaSection.integer('max_upload_size', 1, MAX_UPLOAD_SIZE, DEFAULTS.maxUploadSize) ??
@@ -118,6 +123,7 @@ export function validateConfig(raw: unknown, baseDir: string): Result<Config, Co
     registration,
     rateLimiting,
     federation,
+    presence,
     media: { maxUploadSize },
     http: { maxJsonBodySize },
     log,
@@ -290,6 +296,7 @@ function readRateLimiting(section: ConfigSection): RateLimitingConfig {
       login: rule('login'),
       registration: rule('registration'),
       message: rule('message'),
+      report: rule('report'),
     } satisfies Record<RateLimitedAction, RateLimitRule>,
   }
 }

@@ -94,5 +94,69 @@ for (const kind of roomTestStorages()) {
       expect(plain['room_id']).toBeUndefined()
       expect(await serializer.serialize([])).toEqual([])
     })
+
+    it('reads the aggregations of many events in one query, and those of latest replies in one more', async () => {
+      const storage = await open()
+      const pipeline = newPipeline(storage)
+      const rules = roomVersionRules('12')!
+      const plan = planRoom(
+        { visibility: 'private', invite: [], initialState: [], isDirect: false },
+        alice,
+        rules,
+      )
+      const { roomId } = must(
+        await pipeline.createRoom({
+          rules,
+          creator: alice,
+          createContent: plan.createContent,
+          events: plan.events,
+          isPublic: false,
+        }),
+      )
+      const send = async (content: JsonObject): Promise<EventId> =>
+        must(await pipeline.send(roomId, { type: 'm.room.message', sender: alice, content }))
+          .eventId
+      const roots: EventId[] = []
+      for (let i = 0; i < 3; i++) {
+        const root = await send({ body: `root ${i}` })
+        roots.push(root)
+        await send({ body: 'reply', 'm.relates_to': { rel_type: 'm.thread', event_id: root } })
+      }
+      let calls = 0
+      const relations = storage.relations
+      const counting = {
+        ...storage,
+        relations: {
+          ...relations,
+          children: relations.children.bind(relations),
+          threads: relations.threads.bind(relations),
+          hasAnnotation: relations.hasAnnotation.bind(relations),
+          aggregations: (request: Parameters<typeof relations.aggregations>[0]) => {
+            calls++
+            return relations.aggregations(request)
+          },
+        },
+      }
+      const serializer = new ClientEventSerializer({ storage: counting, now: () => 0 })
+      const events = await storage.events.getEvents(roots)
+      const served = await serializer.serialize(
+        roots.map((id) => events.get(id)!),
+        { viewer: { userId: alice, deviceId: undefined } },
+      )
+      expect(calls).toBe(2)
+      for (const event of served) {
+        const relationsJson = (event['unsigned'] as JsonObject)['m.relations'] as JsonObject
+        expect(relationsJson['m.thread']).toMatchObject({
+          count: 1,
+          current_user_participated: true,
+        })
+      }
+      calls = 0
+      await serializer.serialize(
+        roots.map((id) => events.get(id)!),
+        { aggregations: false },
+      )
+      expect(calls).toBe(0)
+    })
   })
 }

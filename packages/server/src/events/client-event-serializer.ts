@@ -1,5 +1,6 @@
-import type { EventId, UserId } from '@rhizome/core'
+import type { EventId, JsonObject, UserId } from '@rhizome/core'
 import type { Storage, StoredEvent } from '../storage/interface.js'
+import { aggregationCandidates, bundleOf } from './bundled-aggregations.js'
 import { toClientEvent, type ClientEvent } from './client-event.js'
 
 /** Who is asking, for `unsigned.transaction_id` (only the sending device sees it). */
@@ -17,6 +18,11 @@ export interface SerializeOptions {
   readonly prevContent?: boolean
   /** The /sync format, without `room_id`. */
   readonly withoutRoomId?: boolean
+  /**
+   * Bundle aggregations into `unsigned['m.relations']` (default true; state events never get
+   * any). 'nested': for a thread's latest event, whose own thread is not followed.
+   */
+  readonly aggregations?: boolean | 'nested'
 }
 
 /**
@@ -36,8 +42,9 @@ export interface ClientEventSerializerDeps {
 
 /**
  * Serializes stored events for clients, loading in a few batched reads what the format needs
- * beyond the event: the redactions of redacted events, the state each state event replaced, and
- * the sending device's transaction IDs.
+ * beyond the event: the redactions of redacted events, the state each state event replaced, the
+ * sending device's transaction IDs, and the bundled aggregations (one query, then one read of the
+ * edits and latest thread replies it names).
  */
 export class ClientEventSerializer {
   readonly #deps: ClientEventSerializerDeps
@@ -57,10 +64,13 @@ export class ClientEventSerializer {
     options: SerializeOptions = {},
   ): Promise<ClientEvent[]> {
     if (events.length === 0) return []
-    const [redactions, replaced, txnIds] = await Promise.all([
+    const [redactions, replaced, txnIds, bundles] = await Promise.all([
       this.#redactions(events, options),
       options.prevContent === false ? new Map<EventId, StoredEvent>() : this.#replaced(events),
       this.#transactionIds(events, options.viewer),
+      options.aggregations === false
+        ? new Map<EventId, JsonObject>()
+        : this.#bundles(events, options),
     ])
     const now = this.#deps.now()
     return events.map((event) => {
@@ -68,6 +78,7 @@ export class ClientEventSerializer {
         event.redactedBy === undefined ? undefined : redactions.get(event.redactedBy)
       const previous = replaced.get(event.pdu.eventId)
       const txnId = txnIds.get(event.pdu.eventId)
+      const relations = bundles.get(event.pdu.eventId)
       return toClientEvent(event, {
         now,
         ...(redaction === undefined ? {} : { redactedBecause: redaction }),
@@ -76,8 +87,64 @@ export class ClientEventSerializer {
           : { replaces: { pdu: previous.pdu, redacted: previous.redactedBy !== undefined } }),
         ...(txnId === undefined ? {} : { transactionId: txnId }),
         ...(options.withoutRoomId === true ? { withoutRoomId: true } : {}),
+        ...(relations === undefined ? {} : { relations }),
       })
     })
+  }
+
+  /** The `m.relations` of each event that has any (see bundled-aggregations.ts). */
+  async #bundles(
+    events: readonly StoredEvent[],
+    options: SerializeOptions,
+  ): Promise<Map<EventId, JsonObject>> {
+    const out = new Map<EventId, JsonObject>()
+    const { parents, editable } = aggregationCandidates(events)
+    if (parents.length === 0) return out
+    const { storage } = this.#deps
+    const viewer = options.viewer?.userId
+    const aggregates = await storage.relations.aggregations({ parents, editable, viewer })
+    if (aggregates.size === 0) return out
+    const nested = options.aggregations === 'nested'
+    const edits = new Set<EventId>()
+    const latest = new Set<EventId>()
+    for (const aggregate of aggregates.values()) {
+      if (aggregate.latestEdit !== undefined) edits.add(aggregate.latestEdit)
+      // A thread's latest reply is not followed into its own thread, so no loop can form.
+      if (aggregate.thread !== undefined && !nested) latest.add(aggregate.thread.latestEventId)
+    }
+    const loaded =
+      edits.size + latest.size === 0
+        ? new Map<EventId, StoredEvent>()
+        : await storage.events.getEvents([...edits, ...latest])
+    const serialized = new Map<EventId, ClientEvent>()
+    const now = this.#deps.now()
+    for (const id of edits) {
+      const edit = loaded.get(id)
+      if (edit === undefined) continue
+      serialized.set(
+        id,
+        toClientEvent(edit, {
+          now,
+          ...(options.withoutRoomId === true ? { withoutRoomId: true } : {}),
+        }),
+      )
+    }
+    const replies = [...latest].flatMap((id) => loaded.get(id) ?? [])
+    const repliesJson = await this.serialize(replies, { ...options, aggregations: 'nested' })
+    replies.forEach((reply, i) => {
+      const json = repliesJson[i]
+      if (json !== undefined) serialized.set(reply.pdu.eventId, json)
+    })
+    for (const event of events) {
+      const bundle = bundleOf({
+        parent: event,
+        aggregates: aggregates.get(event.pdu.eventId),
+        serialized,
+        viewer,
+      })
+      if (bundle !== undefined) out.set(event.pdu.eventId, bundle)
+    }
+    return out
   }
 
   async #redactions(

@@ -121,6 +121,37 @@ describe('toClientEvent', () => {
     })
   })
 
+  it("drops a redacted redaction's redacts before v11, where the algorithm does", () => {
+    const redacted = { redactedBy: '$other' as EventId }
+    const v10 = stored(
+      { type: 'm.room.redaction', content: { reason: 'x' }, redacts: '$target' as EventId },
+      { ...redacted, roomVersion: '10' },
+    )
+    const out = toClientEvent(v10, { now: 1000 })
+    expect(out['redacts']).toBeUndefined()
+    expect(out['content']).toEqual({})
+    const v11 = stored(
+      {
+        type: 'm.room.redaction',
+        content: { redacts: '$target', reason: 'x' },
+        redacts: '$target' as EventId,
+      },
+      redacted,
+    )
+    expect(toClientEvent(v11, { now: 1000 })).toMatchObject({
+      redacts: '$target',
+      content: { redacts: '$target' },
+    })
+  })
+
+  it('puts the bundled aggregations in unsigned', () => {
+    const relations = { 'm.reference': { chunk: [{ event_id: '$child' }] } }
+    expect(toClientEvent(stored({}), { now: 1000, relations })['unsigned']).toEqual({
+      age: 0,
+      'm.relations': relations,
+    })
+  })
+
   it('refuses an event of an unknown room version (a bug, not input)', () => {
     expect(() => toClientEvent(stored({}, { roomVersion: '999' }), { now: 0 })).toThrow()
   })

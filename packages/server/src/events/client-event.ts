@@ -29,6 +29,8 @@ export interface ClientEventExtras {
   readonly transactionId?: string
   /** Leave out `room_id` (the /sync format, where the room is implied). */
   readonly withoutRoomId?: boolean
+  /** The bundled aggregations, for `unsigned['m.relations']` (see bundled-aggregations.ts). */
+  readonly relations?: JsonObject
 }
 
 export function toClientEvent(event: StoredEvent, extras: ClientEventExtras): ClientEvent {
@@ -48,8 +50,10 @@ export function toClientEvent(event: StoredEvent, extras: ClientEventExtras): Cl
   if (extras.withoutRoomId !== true) out['room_id'] = pdu.roomId
   if (pdu.stateKey !== undefined) out['state_key'] = pdu.stateKey
   // Clients written before v11 read `redacts` at the top level, where v11 events no longer have
-  // it; it is copied there, as other servers do.
-  if (pdu.redacts !== undefined) out['redacts'] = pdu.redacts
+  // it; it is copied there, as other servers do. Before v11 the redaction algorithm drops it.
+  if (pdu.redacts !== undefined && (!redacted || rules.redaction.v11Redaction)) {
+    out['redacts'] = pdu.redacts
+  }
 
   const unsigned: Record<string, JsonValue> = { age: extras.now - pdu.originServerTs }
   if (extras.transactionId !== undefined) unsigned['transaction_id'] = extras.transactionId
@@ -64,6 +68,7 @@ export function toClientEvent(event: StoredEvent, extras: ClientEventExtras): Cl
   if (extras.redactedBecause !== undefined) {
     unsigned['redacted_because'] = extras.redactedBecause
   }
+  if (extras.relations !== undefined) unsigned['m.relations'] = extras.relations
   out['unsigned'] = unsigned
   return out
 }

@@ -13,7 +13,11 @@ export interface Requester {
  * Looks up an access token: M_UNKNOWN_TOKEN (with soft_logout where it applies) for one that is
  * not, or no longer, valid. Injected into the HTTP layer, so it needs no knowledge of storage.
  */
-export type Authenticate = (accessToken: string) => Promise<Result<Requester, ServerError>>
+export type Authenticate = (
+  accessToken: string,
+  /** Where the request came from, for the device's last-seen address; absent outside HTTP. */
+  client?: { readonly ip: string },
+) => Promise<Result<Requester, ServerError>>
 
 /** Until accounts exist, no token is known, and saying so is the honest answer. */
 export const noAccounts: Authenticate = () =>

@@ -92,6 +92,7 @@ const rateLimits: RateLimitingConfig = {
     login: { perSecond: 0.001, burstCount: 2 },
     registration: { perSecond: 1, burstCount: 1 },
     message: { perSecond: 0.001, burstCount: 1 },
+    report: { perSecond: 1, burstCount: 1 },
   },
 }
 

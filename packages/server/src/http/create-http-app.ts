@@ -17,6 +17,7 @@ import { mapFrameworkError, registerErrorHandling } from './error-handler.js'
 import { unrecognized } from './errors.js'
 import { sendError } from './send-error.js'
 import { registerRoutes } from './register-routes.js'
+import { LazyChildLogger } from './lazy-child-logger.js'
 import { registerRequestLog } from './request-log.js'
 
 export interface TlsMaterial {
@@ -46,6 +47,10 @@ const MAX_PARAM_LENGTH = 8192
  */
 const REQUEST_TIMEOUT_MS = 300_000
 
+function noSchemas(): never {
+  throw new Error('Rhizome routes carry no Fastify schemas')
+}
+
 /**
  * One HTTP(S) server's application: the routes it serves, plus what every response shares (CORS,
  * Matrix errors for anything unserved or failing, a body limit, request logs without secrets).
@@ -63,10 +68,18 @@ export function createHttpApp<S>(options: HttpAppOptions<S>): FastifyInstance {
       requestIdLogLabel: 'request_id',
     }),
     genReqId: () => `${prefix}-${(++counter).toString(36)}`,
+    childLoggerFactory: (logger, bindings, childOptions) =>
+      new LazyChildLogger(logger, bindings, childOptions),
     bodyLimit: options.maxBodySize,
     requestTimeout: REQUEST_TIMEOUT_MS,
     trustProxy: options.trustProxy ?? false,
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+    // Endpoints validate their own input (with Matrix errors) and serialize their own output, so
+    // no route has a Fastify schema. Without these, Fastify loads Ajv and fast-json-stringify
+    // anyway: some 8 MB of an idle server's memory.
+    schemaController: {
+      compilersFactory: { buildValidator: noSchemas, buildSerializer: noSchemas },
+    },
     return503OnClosing: true,
     // A URL that cannot be decoded is refused before routing, so before the hooks that add the
     // CORS headers: this answer adds them itself.

@@ -15,6 +15,7 @@ function raw(overrides: Partial<RawRequest> = {}): RawRequest {
       id: 'r-1',
       ip: '127.0.0.1',
       log: captureLogs().logger,
+      signal: new AbortController().signal,
     },
     ...overrides,
   }

@@ -54,6 +54,11 @@ export interface RequestContext {
   /** The client address (from X-Forwarded-For only on listeners configured to trust it). */
   readonly ip: string
   readonly log: FastifyBaseLogger
+  /**
+   * Aborted when the client goes away before its answer is sent, so that work done only for
+   * that answer (a long-poll) can stop.
+   */
+  readonly signal: AbortSignal
 }
 
 export interface EndpointInput<P extends ParamParsers, Q, B, A extends AuthMode> {

@@ -64,7 +64,7 @@ async function serve<S>(
     const token = readAccessToken(request.headers.authorization, query)
     if (!token.ok) return sendError(reply, token.error)
     if (token.value !== undefined) {
-      const found = await deps.authenticate(token.value)
+      const found = await deps.authenticate(token.value, { ip: request.ip })
       if (!found.ok) return sendError(reply, found.error)
       requester = found.value
     } else if (route.auth === 'required') {
@@ -76,7 +76,7 @@ async function serve<S>(
     const decision = await deps.rateLimiter.take(route.rateLimit, key)
     if (!decision.allowed) return sendError(reply, limitExceeded(decision.retryAfterMs))
   }
-  const context: RequestContext = { id: request.id, ip: request.ip, log: request.log }
+  const context = requestContext(request, reply)
   const result = await route.run(
     {
       params: stringParams(request.params),
@@ -89,6 +89,29 @@ async function serve<S>(
   )
   if (!result.ok) return sendError(reply, result.error)
   return reply.code(200).send(result.value)
+}
+
+/** The request as routes see it; the abort signal is made only for routes that ask for it. */
+function requestContext(request: FastifyRequest, reply: FastifyReply): RequestContext {
+  let controller: AbortController | undefined
+  return {
+    id: request.id,
+    ip: request.ip,
+    log: request.log,
+    get signal(): AbortSignal {
+      if (controller === undefined) {
+        const made = new AbortController()
+        controller = made
+        const response = reply.raw
+        // 'close' also follows a response that was sent in full; only an early one aborts.
+        response.once('close', () => {
+          if (!response.writableFinished) made.abort()
+        })
+        if (response.destroyed && !response.writableFinished) made.abort()
+      }
+      return controller.signal
+    },
+  }
 }
 
 /** Fastify's decoded path parameters, which are all strings. */

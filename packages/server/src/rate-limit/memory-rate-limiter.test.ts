@@ -9,6 +9,7 @@ const config: RateLimitingConfig = {
     login: { perSecond: 0.5, burstCount: 3 },
     registration: { perSecond: 1, burstCount: 1 },
     message: { perSecond: 10, burstCount: 2 },
+    report: { perSecond: 1, burstCount: 1 },
   },
 }
 

@@ -221,7 +221,7 @@ export function defaultPowerLevels(
  * §Creation step 3). An override or initial state that replaces `events` without it gets one; a
  * level the client set itself is theirs to choose.
  */
-function ensureTombstoneLevel(powerLevels: Record<string, JsonValue>): void {
+export function ensureTombstoneLevel(powerLevels: Record<string, JsonValue>): void {
   const events = powerLevels['events']
   if (events !== undefined && !isJsonObject(events)) return
   if (events !== undefined && Object.hasOwn(events, 'm.room.tombstone')) return

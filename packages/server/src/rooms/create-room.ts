@@ -3,6 +3,7 @@ import {
   DEFAULT_ROOM_VERSION,
   err,
   ok,
+  parseUserId,
   roomVersionRules,
   type Result,
   type RoomAlias,
@@ -11,7 +12,8 @@ import {
 import type { Requester } from '../http/authenticate.js'
 import { serverError, type ServerError } from '../http/errors.js'
 import { planRoom, type CreateRoomRequest } from './create-room-plan.js'
-import { checkLocalTarget } from './membership.js'
+import type { EventTemplate } from './event-pipeline.js'
+import { checkLocalTarget, withProfile } from './membership.js'
 import { aliasFromLocalpart, checkAliasFree, takeAlias } from './room-aliases.js'
 import type { RoomContext } from './room-context.js'
 
@@ -50,7 +52,7 @@ export async function createRoom(
     rules,
     creator: requester.userId,
     createContent: plan.createContent,
-    events: plan.events,
+    events: await withMemberProfiles(ctx, plan.events),
     isPublic: request.visibility === 'public',
     ...(alias === undefined
       ? {}
@@ -58,4 +60,21 @@ export async function createRoom(
   })
   if (!created.ok) return created
   return ok(created.value.roomId)
+}
+
+/** The creator's join and the invites carry the profiles of the users they are about. */
+async function withMemberProfiles(
+  ctx: RoomContext,
+  events: readonly EventTemplate[],
+): Promise<EventTemplate[]> {
+  return Promise.all(
+    events.map(async (event) => {
+      const membership = event.content['membership']
+      if (event.type !== 'm.room.member' || event.stateKey === undefined) return event
+      if (membership !== 'join' && membership !== 'invite') return event
+      const userId = parseUserId(event.stateKey)
+      if (!userId.ok) return event
+      return { ...event, content: await withProfile(ctx, userId.value, event.content) }
+    }),
+  )
 }

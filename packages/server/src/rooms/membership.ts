@@ -20,7 +20,7 @@ import type { Requester } from '../http/authenticate.js'
 import { forbidden, notFound, serverError, type ServerError } from '../http/errors.js'
 import type { Precheck, RoomSnapshot } from './event-pipeline.js'
 import { membershipOf } from './history-visibility.js'
-import { restrictedJoinAuthoriser } from './restricted-join.js'
+import { authoriseRestrictedJoin } from './restricted-join.js'
 import { resolveRoom, type RoomTarget } from './room-aliases.js'
 import type { RoomContext } from './room-context.js'
 
@@ -52,10 +52,7 @@ export async function joinRoom(
     )
   }
   const user = requester.userId
-  const profile = ctx.deps.profile === undefined ? {} : await ctx.deps.profile(user)
-  const content: Record<string, JsonValue> = { membership: 'join' }
-  if (profile.displayname !== undefined) content['displayname'] = profile.displayname
-  if (profile.avatar_url !== undefined) content['avatar_url'] = profile.avatar_url
+  const content = await withProfile(ctx, user, { membership: 'join' })
   if (change.reason !== undefined) content['reason'] = change.reason
 
   const precheck: Precheck = async (room) => {
@@ -72,12 +69,15 @@ export async function joinRoom(
       }
     }
     const membership = membershipOf(current)
+    // An invite lets the user in whatever the join rule; without one a restricted room wants a
+    // voucher.
     if (membership !== 'invite') {
-      const authoriser = await restrictedJoinAuthoriser(ctx, room, user)
-      if (authoriser !== undefined) {
+      const authoriser = await authoriseRestrictedJoin(ctx, room, user)
+      if (!authoriser.ok) return authoriser
+      if (authoriser.value !== undefined) {
         return ok({
           kind: 'send',
-          content: { ...content, join_authorised_via_users_server: authoriser },
+          content: { ...content, join_authorised_via_users_server: authoriser.value },
         })
       }
     }
@@ -100,7 +100,8 @@ export async function inviteUser(
 ): Promise<Result<EventId, ServerError>> {
   const local = await checkLocalTarget(ctx, target, 'Inviting')
   if (!local.ok) return local
-  const content: Record<string, JsonValue> = { membership: 'invite' }
+  // The invitee's profile, as other servers add it, so that clients can name who was invited.
+  const content = await withProfile(ctx, target, { membership: 'invite' })
   if (change.reason !== undefined) content['reason'] = change.reason
   if (change.isDirect === true) content['is_direct'] = true
   return sendMembership(ctx, requester, roomId, target, content, async (room) => {
@@ -165,6 +166,23 @@ export function unbanUser(
     }
     return ok({ kind: 'send' })
   })
+}
+
+/**
+ * Member event content with the user's `displayname` and `avatar_url` (client-server-api §Events
+ * on Change of Profile Information), for the joins and invites this server makes for its users.
+ * What `content` sets itself wins.
+ */
+export async function withProfile(
+  ctx: RoomContext,
+  userId: UserId,
+  content: Readonly<Record<string, JsonValue>>,
+): Promise<Record<string, JsonValue>> {
+  const profile = ctx.deps.profile === undefined ? {} : await ctx.deps.profile(userId)
+  const out: Record<string, JsonValue> = {}
+  if (profile.displayname !== undefined) out['displayname'] = profile.displayname
+  if (profile.avatar_url !== undefined) out['avatar_url'] = profile.avatar_url
+  return { ...out, ...content }
 }
 
 /**

@@ -5,10 +5,17 @@
  * `join_authorised_via_users_server`, which the auth rules check (rooms/v8 rule 4.3.2). Here both
  * the joiner's other rooms and the authorising user must be local: a room this server does not
  * hold cannot be checked without federation.
+ *
+ * The refusals are those server-server-api §Restricted rooms gives a resident server, which is
+ * what this server is for its own rooms: 403 M_FORBIDDEN when every condition it can check
+ * fails, 400 M_UNABLE_TO_AUTHORISE_JOIN when it can check none (it holds none of the allowed
+ * rooms), 400 M_UNABLE_TO_GRANT_JOIN when the user qualifies but no local member may vouch.
  */
 import {
+  err,
   isJsonObject,
   namedPowerLevel,
+  ok,
   parseRoomId,
   parseUserId,
   powerLevelsFromState,
@@ -18,44 +25,91 @@ import {
   type EventId,
   type JsonValue,
   type Pdu,
+  type Result,
+  type RoomId,
+  type RoomVersionRules,
   type UserId,
 } from '@rhizome/core'
+import { forbidden, serverError, type ServerError } from '../http/errors.js'
 import type { RoomSnapshot } from './event-pipeline.js'
 import { membershipOf } from './history-visibility.js'
 import type { RoomContext } from './room-context.js'
 
 /**
- * The local user who may authorise `user`'s join, or undefined when the room is not restricted,
- * the user satisfies no allow condition here, or no local member can vouch.
+ * The local user who vouches for `user`'s join, ok(undefined) when the room's join rule is not a
+ * restricted one in its version (the auth rules decide then), or the refusal.
  */
-export async function restrictedJoinAuthoriser(
+export async function authoriseRestrictedJoin(
   ctx: RoomContext,
   room: RoomSnapshot,
   user: UserId,
-): Promise<UserId | undefined> {
-  if (!room.rules.auth.restrictedJoinRule) return undefined
+): Promise<Result<UserId | undefined, ServerError>> {
   const joinRules = await room.stateEvent('m.room.join_rules', '')
-  const rule = joinRules?.content['join_rule']
-  const restricted =
-    rule === 'restricted' ||
-    (rule === 'knock_restricted' && room.rules.auth.knockRestrictedJoinRule)
-  if (joinRules === undefined || !restricted) return undefined
-  if (!(await satisfiesAllow(ctx, joinRules, user))) return undefined
-  return findAuthoriser(ctx, room)
+  if (joinRules === undefined || !isRestricted(joinRules, room.rules)) return ok(undefined)
+  const allowed = allowedRoomIds(joinRules)
+  const outcome = await checkAllow(ctx, allowed, user)
+  if (outcome === 'unverifiable') {
+    return err(
+      serverError(
+        'M_UNABLE_TO_AUTHORISE_JOIN',
+        'This server holds none of the rooms whose members may join this room, so it cannot ' +
+          'check whether you are one of them',
+      ),
+    )
+  }
+  if (outcome === 'failed') {
+    return err(forbidden('You are not a member of any of the rooms whose members may join'))
+  }
+  const authoriser = await findAuthoriser(ctx, room)
+  if (authoriser === undefined) {
+    return err(
+      serverError(
+        'M_UNABLE_TO_GRANT_JOIN',
+        'No user of this server in the room has the power to let you in',
+      ),
+    )
+  }
+  return ok(authoriser)
 }
 
-async function satisfiesAllow(ctx: RoomContext, joinRules: Pdu, user: UserId): Promise<boolean> {
+/** Whether the join rules are `restricted` or `knock_restricted` in a version that has them. */
+export function isRestricted(joinRules: Pdu, rules: RoomVersionRules): boolean {
+  const rule = joinRules.content['join_rule']
+  return (
+    (rule === 'restricted' && rules.auth.restrictedJoinRule) ||
+    (rule === 'knock_restricted' && rules.auth.knockRestrictedJoinRule)
+  )
+}
+
+/** The room IDs of the `m.room_membership` conditions of the join rules' `allow` list. */
+export function allowedRoomIds(joinRules: Pdu): RoomId[] {
   const allow: JsonValue | undefined = joinRules.content['allow']
-  if (!Array.isArray(allow)) return false
+  if (!Array.isArray(allow)) return []
+  const out: RoomId[] = []
   for (const condition of allow as readonly JsonValue[]) {
     if (!isJsonObject(condition) || condition['type'] !== 'm.room_membership') continue
     const roomId =
       typeof condition['room_id'] === 'string' ? parseRoomId(condition['room_id']) : undefined
-    if (roomId === undefined || !roomId.ok) continue
-    const membership = await ctx.deps.storage.rooms.getMembership(roomId.value, user)
-    if (membership?.membership === 'join') return true
+    if (roomId?.ok === true && !out.includes(roomId.value)) out.push(roomId.value)
   }
-  return false
+  return out
+}
+
+/** Whether `user` is joined to one of the rooms; only rooms this server holds can say. */
+export async function checkAllow(
+  ctx: RoomContext,
+  allowed: readonly RoomId[],
+  user: UserId,
+): Promise<'satisfied' | 'failed' | 'unverifiable'> {
+  const { rooms } = ctx.deps.storage
+  let known = 0
+  for (const roomId of allowed) {
+    const membership = await rooms.getMembership(roomId, user)
+    if (membership?.membership === 'join') return 'satisfied'
+    if (membership !== undefined || (await rooms.getRoom(roomId)) !== undefined) known++
+  }
+  // No conditions at all is failing them all (server-server-api §Restricted rooms).
+  return known === 0 && allowed.length > 0 ? 'unverifiable' : 'failed'
 }
 
 /** A local joined member with the power to invite, the most powerful first. */

@@ -31,7 +31,20 @@ import {
   type MembersQuery,
 } from './room-state.js'
 import { forgetRoom } from './forget-room.js'
+import {
+  getRelations,
+  getThreads,
+  type RelationsPage,
+  type RelationsQuery,
+  type ThreadsPageJson,
+  type ThreadsQuery,
+} from './relations.js'
+import { search, type SearchResponse } from '../search/room-event-search.js'
+import type { SearchRequest } from '../search/search-request.js'
 import type { RoomTarget } from './room-aliases.js'
+import { knockOnRoom } from './knock.js'
+import { upgradeRoom, type UpgradeRequest } from './room-upgrade.js'
+import { getSpaceHierarchy, type HierarchyPage, type HierarchyQuery } from './space-hierarchy.js'
 import { redactEvent, sendMessage, sendState } from './send.js'
 import {
   getContext,
@@ -67,6 +80,24 @@ export interface RoomService {
     change: MembershipChange,
   ): Promise<Result<EventId, ServerError>>
   forget(requester: Requester, roomId: RoomId): Promise<Result<void, ServerError>>
+  /** Asks to be let in to a room with a `knock` join rule (rooms/knock.ts). */
+  knock(
+    requester: Requester,
+    target: RoomTarget,
+    change: MembershipChange,
+  ): Promise<Result<RoomId, ServerError>>
+  /** Replaces the room with a new one of another version; the new room's ID. */
+  upgrade(
+    requester: Requester,
+    roomId: RoomId,
+    request: UpgradeRequest,
+  ): Promise<Result<RoomId, ServerError>>
+  /** A page of the space tree under the room (rooms/space-hierarchy.ts). */
+  getHierarchy(
+    requester: Requester,
+    roomId: RoomId,
+    query: HierarchyQuery,
+  ): Promise<Result<HierarchyPage, ServerError>>
   kick(
     requester: Requester,
     roomId: RoomId,
@@ -142,6 +173,22 @@ export interface RoomService {
     eventId: EventId,
     query: ContextQuery,
   ): Promise<Result<EventContext, ServerError>>
+  getRelations(
+    requester: Requester,
+    roomId: RoomId,
+    eventId: EventId,
+    query: RelationsQuery,
+  ): Promise<Result<RelationsPage, ServerError>>
+  getThreads(
+    requester: Requester,
+    roomId: RoomId,
+    query: ThreadsQuery,
+  ): Promise<Result<ThreadsPageJson, ServerError>>
+  search(
+    requester: Requester,
+    request: SearchRequest,
+    nextBatch: string | undefined,
+  ): Promise<Result<SearchResponse, ServerError>>
 }
 
 export function createRoomService(deps: RoomServiceDeps): RoomService {
@@ -155,6 +202,9 @@ export function createRoomService(deps: RoomServiceDeps): RoomService {
       inviteUser(ctx, requester, roomId, target, change),
     leave: (requester, roomId, change) => leaveRoom(ctx, requester, roomId, change),
     forget: (requester, roomId) => forgetRoom(ctx, requester, roomId),
+    knock: (requester, target, change) => knockOnRoom(ctx, requester, target, change),
+    upgrade: (requester, roomId, request) => upgradeRoom(ctx, requester, roomId, request),
+    getHierarchy: (requester, roomId, query) => getSpaceHierarchy(ctx, requester, roomId, query),
     kick: (requester, roomId, target, change) => kickUser(ctx, requester, roomId, target, change),
     ban: (requester, roomId, target, change) => banUser(ctx, requester, roomId, target, change),
     unban: (requester, roomId, target, change) => unbanUser(ctx, requester, roomId, target, change),
@@ -174,5 +224,9 @@ export function createRoomService(deps: RoomServiceDeps): RoomService {
     getMessages: (requester, roomId, query) => getMessages(ctx, requester, roomId, query),
     getContext: (requester, roomId, eventId, query) =>
       getContext(ctx, requester, roomId, eventId, query),
+    getRelations: (requester, roomId, eventId, query) =>
+      getRelations(ctx, requester, roomId, eventId, query),
+    getThreads: (requester, roomId, query) => getThreads(ctx, requester, roomId, query),
+    search: (requester, request, nextBatch) => search(ctx, requester, request, nextBatch),
   }
 }

@@ -22,6 +22,7 @@ import { badJson, forbidden, notFound, type ServerError } from '../http/errors.j
 import type { TxnKey } from '../storage/interface.js'
 import type { Precheck, RoomSnapshot } from './event-pipeline.js'
 import type { RoomContext } from './room-context.js'
+import { relationPrecheck } from './relation-checks.js'
 import { checkCanonicalAlias } from './room-aliases.js'
 import { scopedTxnId, type TxnScope } from './txn-scope.js'
 
@@ -42,10 +43,11 @@ export async function sendMessage(
     }
     return sendRedaction(ctx, requester, roomId, target.value, content, txn)
   }
+  const precheck = relationPrecheck(ctx, requester.userId, eventType, content)
   const sent = await ctx.pipeline.send(
     roomId,
     { type: eventType, sender: requester.userId, content },
-    { txn },
+    { txn, ...(precheck === undefined ? {} : { precheck }) },
   )
   return sent.ok ? ok(sent.value.eventId) : sent
 }

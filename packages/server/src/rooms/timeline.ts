@@ -1,6 +1,8 @@
 /**
  * Reading a room's timeline: one event (`/event/{eventId}`), pages (`/messages`) and the events
- * around one (`/context/{eventId}`), each filtered by history visibility.
+ * around one (`/context/{eventId}`), each filtered by history visibility. Pages and context also
+ * leave out what the requester's filter and ignored users exclude, in SQL, so a page is as long as
+ * asked whenever the room has the events.
  */
 import {
   err,
@@ -14,20 +16,19 @@ import {
 import type { ClientEvent } from '../events/client-event.js'
 import type { Requester } from '../http/authenticate.js'
 import { notFound, type ServerError } from '../http/errors.js'
-import type { StoredEvent } from '../storage/interface.js'
+import type { StoredEvent, TimelinePage, TimelineQuery } from '../storage/interface.js'
 import { formatTimelineToken } from './pagination-token.js'
 import { readableUpTo, readAccess } from './read-access.js'
 import { historyView, viewerOf, type RoomContext } from './room-context.js'
-import {
-  matchesContainsUrl,
-  matchesFilter,
-  storageFilter,
-  type RoomEventFilter,
-} from './room-event-filter.js'
+import { loadIgnoredUsers } from '../moderation/ignored-users.js'
+import { roomEventMatches, roomListed, storageRoomEventFilter } from '../sync/filter/event-match.js'
+import type { RoomEventFilterRules } from '../sync/filter/sync-filter.js'
 
 /** The most events one page returns, whatever the client asks. */
 export const MAX_PAGE_LIMIT = 1000
 export const DEFAULT_PAGE_LIMIT = 10
+
+const NO_PAGE: TimelinePage = { events: [], next: undefined }
 
 export async function getEvent(
   ctx: RoomContext,
@@ -47,7 +48,7 @@ export interface MessagesQuery {
   readonly to?: number
   readonly dir: 'f' | 'b'
   readonly limit?: number
-  readonly filter: RoomEventFilter
+  readonly filter: RoomEventFilterRules
 }
 
 export interface MessagesPage {
@@ -64,7 +65,10 @@ export async function getMessages(
   query: MessagesQuery,
 ): Promise<Result<MessagesPage, ServerError>> {
   const { storage } = ctx.deps
-  const access = await readAccess(ctx, roomId, requester.userId)
+  const [access, ignored] = await Promise.all([
+    readAccess(ctx, roomId, requester.userId),
+    loadIgnoredUsers(storage.accountData, requester.userId),
+  ])
   if (!access.ok) return access
   const limit = pageLimit(query.limit, query.filter.limit, DEFAULT_PAGE_LIMIT)
   const backwards = query.dir === 'b'
@@ -77,21 +81,24 @@ export async function getMessages(
     if (backwards) start = Math.min(from, bound)
     else to = Math.min(to ?? bound, bound)
   }
-  const filter = storageFilter(query.filter)
-  const page = await storage.events.roomTimeline(roomId, {
-    direction: query.dir,
-    from: start,
-    ...(to === undefined ? {} : { to }),
-    limit,
-    ...(filter === undefined ? {} : { filter }),
-  })
-  const visible = (await historyView(ctx, roomId, requester.userId).filter(page.events)).filter(
-    (event) => matchesContainsUrl(query.filter, event.pdu),
-  )
+  const filter = storageRoomEventFilter(query.filter, ignored)
+  // A filter whose rooms leave this one out matches none of its events.
+  const page = roomListed(query.filter, roomId)
+    ? await storage.events.roomTimeline(roomId, {
+        direction: query.dir,
+        from: start,
+        ...(to === undefined ? {} : { to }),
+        limit,
+        ...(filter === undefined ? {} : { filter }),
+      })
+    : NO_PAGE
+  const visible = await historyView(ctx, roomId, requester.userId).filter(page.events)
   const viewer = viewerOf(requester)
   const chunk = await ctx.serializer.serialize(visible, { viewer })
+  // Members as of the chunk's newest event: every sender in it has joined by then.
+  const newest = backwards ? visible[0] : visible.at(-1)
   const state = query.filter.lazyLoadMembers
-    ? await senderMembers(ctx, requester, visible, visible.at(-1))
+    ? await senderMembers(ctx, requester, visible, newest)
     : []
   return ok({
     start: formatTimelineToken(from),
@@ -103,7 +110,7 @@ export async function getMessages(
 
 export interface ContextQuery {
   readonly limit?: number
-  readonly filter: RoomEventFilter
+  readonly filter: RoomEventFilterRules
 }
 
 export interface EventContext {
@@ -124,29 +131,37 @@ export async function getContext(
 ): Promise<Result<EventContext, ServerError>> {
   const { storage } = ctx.deps
   const view = historyView(ctx, roomId, requester.userId)
-  const event = await storage.events.getEvent(eventId)
+  const [event, ignored] = await Promise.all([
+    storage.events.getEvent(eventId),
+    loadIgnoredUsers(storage.accountData, requester.userId),
+  ])
   const position = event?.streamPosition
   if (
     event === undefined ||
     position === undefined ||
     event.pdu.roomId !== roomId ||
+    // An ignored user's message is hidden here as in the timeline around it.
+    (event.pdu.stateKey === undefined && ignored.has(event.pdu.sender)) ||
     !(await view.canSee(event))
   ) {
     return err(notFound('Event not found, or you may not see it'))
   }
   const limit = pageLimit(query.limit, query.filter.limit, DEFAULT_PAGE_LIMIT)
   const beforeLimit = Math.floor(limit / 2)
-  const filter = storageFilter(query.filter)
+  const filter = storageRoomEventFilter(query.filter, ignored)
+  const listed = roomListed(query.filter, roomId)
   const access = await readAccess(ctx, roomId, requester.userId)
   const bound = access.ok ? readableUpTo(access.value) : position
+  const read = (q: TimelineQuery): Promise<TimelinePage> =>
+    listed ? storage.events.roomTimeline(roomId, q) : Promise.resolve(NO_PAGE)
   const [before, after] = await Promise.all([
-    storage.events.roomTimeline(roomId, {
+    read({
       direction: 'b',
       from: position - 1,
       limit: beforeLimit,
       ...(filter === undefined ? {} : { filter }),
     }),
-    storage.events.roomTimeline(roomId, {
+    read({
       direction: 'f',
       from: position,
       ...(bound === undefined ? {} : { to: Math.max(bound, position) }),
@@ -154,12 +169,10 @@ export async function getContext(
       ...(filter === undefined ? {} : { filter }),
     }),
   ])
-  const visibleBefore = (await view.filter(before.events)).filter((e) =>
-    matchesContainsUrl(query.filter, e.pdu),
-  )
-  const visibleAfter = (await view.filter(after.events)).filter((e) =>
-    matchesContainsUrl(query.filter, e.pdu),
-  )
+  const [visibleBefore, visibleAfter] = await Promise.all([
+    view.filter(before.events),
+    view.filter(after.events),
+  ])
   const viewer = viewerOf(requester)
   const [eventsBefore, target, eventsAfter] = await Promise.all([
     ctx.serializer.serialize(visibleBefore, { viewer }),
@@ -188,14 +201,21 @@ async function stateEventsAt(
   ctx: RoomContext,
   requester: Requester,
   at: StoredEvent,
-  filter: RoomEventFilter,
+  filter: RoomEventFilterRules,
 ): Promise<ClientEvent[]> {
   const state = await stateAfter(ctx, at)
   if (state === undefined) return []
   const ids: EventId[] = []
   for (const [, , id] of state) ids.push(id)
   const loaded = await ctx.deps.storage.events.getEvents(ids)
-  const events = [...loaded.values()].filter((e) => matchesFilter(filter, e.pdu))
+  const events = [...loaded.values()].filter((e) =>
+    roomEventMatches(filter, {
+      type: e.pdu.type,
+      sender: e.pdu.sender,
+      roomId: e.pdu.roomId,
+      content: e.pdu.content,
+    }),
+  )
   return ctx.serializer.serialize(events, { viewer: viewerOf(requester), prevContent: false })
 }
 

@@ -10,8 +10,17 @@ import type {
 } from '@rhizome/core'
 import type { SyncStore } from './sync-store.js'
 import type { ForgottenRoomStore } from './forgotten-room-store.js'
+import type { PresenceStore } from './presence-store.js'
+import type { TypingStore } from './typing-store.js'
 import type { RoomAliasStore } from './room-alias-store.js'
 import type { UiaSessionStore } from './uia-session-store.js'
+import type { PushStore } from './push-store.js'
+import type { ReceiptStore } from './receipt-store.js'
+import type { ProfileStore } from './profile-store.js'
+import type { RoomDirectoryStore } from './room-directory-store.js'
+import type { RelationStore } from './relation-store.js'
+import type { SearchStore } from './search-store.js'
+import type { ReportStore } from './report-store.js'
 
 export type { RoomMemberSummary, SyncStore } from './sync-store.js'
 
@@ -40,6 +49,24 @@ export interface Storage {
   readonly roomAliases: RoomAliasStore
   /** Rooms users have forgotten (see forgotten-room-store.ts). */
   readonly forgottenRooms: ForgottenRoomStore
+  /** Read receipts (see receipt-store.ts). */
+  readonly receipts: ReceiptStore
+  /** Push actions, read positions and the push processor's position (see push-store.ts). */
+  readonly push: PushStore
+  /** Users' profiles and the user directory search (see profile-store.ts). */
+  readonly profiles: ProfileStore
+  /** The published room directory (see room-directory-store.ts). */
+  readonly roomDirectory: RoomDirectoryStore
+  /** Event relations: children, bundled aggregations, threads (see relation-store.ts). */
+  readonly relations: RelationStore
+  /** Full-text search of room events (see search-store.ts). */
+  readonly search: SearchStore
+  /** Typing notices, with their expiry (see typing-store.ts). */
+  readonly typing: TypingStore
+  /** Users' presence (see presence-store.ts). */
+  readonly presence: PresenceStore
+  /** Reports of content, rooms and users, for administrators (see report-store.ts). */
+  readonly reports: ReportStore
   /**
    * Runs `fn` while holding the room's write lock: in this process (an async mutex per room) and,
    * on PostgreSQL, across processes (an advisory lock on the connection that `room` uses). Writes
@@ -199,6 +226,16 @@ export interface EventFilter {
   readonly notTypes?: readonly string[]
   readonly senders?: readonly UserId[]
   readonly notSenders?: readonly UserId[]
+  /**
+   * true: only events whose content has a string `url`; false: only the others. A redacted event
+   * has no content left, so no `url`.
+   */
+  readonly containsUrl?: boolean
+  /**
+   * The viewer's ignored users (client-server-api §Ignoring Users): their events are left out,
+   * except state events, which a client still needs to see the room as it is.
+   */
+  readonly ignoredSenders?: readonly UserId[]
 }
 
 /**
@@ -329,6 +366,8 @@ export interface NewUser {
   readonly passwordHash?: string
   readonly isAdmin?: boolean
   readonly createdTs: number
+  /** The display name of the profile made with the account (profile-store.ts); none when absent. */
+  readonly displayName?: string
 }
 
 export interface UserInUse {
@@ -402,6 +441,11 @@ export interface AccountStore {
   setAdmin(userId: UserId, isAdmin: boolean): Promise<boolean>
   /** Marks the user deactivated, forgets the password and deletes every device and token. */
   deactivate(userId: UserId): Promise<boolean>
+  /**
+   * Deactivated users who are still joined to, invited to or knocking on a room: leaving them
+   * is done after deactivation, and this finds what an interruption left undone.
+   */
+  deactivatedUsersInRooms(): Promise<readonly UserId[]>
 
   /** Creates the device, or keeps an existing one with that ID (then `created` is false). */
   createDevice(
@@ -471,6 +515,17 @@ export interface AccountDataStore {
     content: JsonObject,
   ): Promise<number>
   get(userId: UserId, roomId: RoomId | undefined, type: string): Promise<JsonObject | undefined>
+  /**
+   * Reads the content and stores what `change` makes of it, in one transaction, so a concurrent
+   * change to the same data is not lost (two tags added at once). When `change` returns undefined
+   * nothing is written and the result is undefined; otherwise it is the change's position.
+   */
+  update(
+    userId: UserId,
+    roomId: RoomId | undefined,
+    type: string,
+    change: (current: JsonObject | undefined) => JsonObject | undefined,
+  ): Promise<number | undefined>
   /** Changes in (since, upTo], oldest first; without `since`, all of the user's account data. */
   changesSince(
     userId: UserId,

@@ -163,6 +163,59 @@ for (const kind of roomTestStorages()) {
       expect(plain.map((e) => (e['content'] as JsonObject)['body'])).toEqual(['text'])
     })
 
+    it('fills a limited timeline with contains_url matches, filtering before the limit', async () => {
+      const { storage, rooms } = await setup()
+      const roomId = await publicRoom(rooms)
+      const since = await storage.streams.currentPosition()
+      const image = (body: string): JsonObject => ({ msgtype: 'm.image', body, url: 'mxc://x/y' })
+      must(await rooms.sendMessage(as(alice), roomId, 'm.room.message', '1', image('one')))
+      must(await rooms.sendMessage(as(alice), roomId, 'm.room.message', '2', image('two')))
+      for (const txn of ['3', '4', '5']) {
+        must(await rooms.sendMessage(as(alice), roomId, 'm.room.message', txn, { body: txn }))
+      }
+      const built = await build(storage, rooms, {
+        userId: alice,
+        since,
+        filter: filter({ room: { timeline: { contains_url: true, limit: 1 } } }),
+      })
+      const timeline = built.response.rooms.join[roomId]?.timeline
+      expect(timeline?.events.map((e) => (e['content'] as JsonObject)['body'])).toEqual(['two'])
+      expect(timeline?.limited).toBe(true)
+      const both = await build(storage, rooms, {
+        userId: alice,
+        since,
+        filter: filter({ room: { timeline: { contains_url: true, limit: 2 } } }),
+      })
+      const all = both.response.rooms.join[roomId]?.timeline
+      expect(all?.events.map((e) => (e['content'] as JsonObject)['body'])).toEqual(['one', 'two'])
+      expect(all?.limited).toBe(false)
+    })
+
+    it('applies an ignore list set in the sync range to that same response', async () => {
+      const { storage, rooms } = await setup()
+      const roomId = await publicRoom(rooms)
+      must(await rooms.join(as(bob), { kind: 'id', roomId }, {}))
+      const since = await storage.streams.currentPosition()
+      must(await rooms.sendMessage(as(bob), roomId, 'm.room.message', 'b', { body: 'from bob' }))
+      must(await rooms.sendMessage(as(alice), roomId, 'm.room.message', 'a', { body: 'mine' }))
+      await storage.accountData.set(alice, undefined, 'm.ignored_user_list', {
+        ignored_users: { [bob]: {} },
+      })
+      const bodiesFor = async (sinceAt: number | undefined): Promise<unknown[]> => {
+        const built = await build(storage, rooms, { userId: alice, since: sinceAt })
+        const events = built.response.rooms.join[roomId]?.timeline.events ?? []
+        return events
+          .filter((e) => e['type'] === 'm.room.message')
+          .map((e) => (e['content'] as JsonObject)['body'])
+      }
+      expect(await bodiesFor(since)).toEqual(['mine'])
+      expect(await bodiesFor(undefined)).toEqual(['mine'])
+      // The list was set before this range: it is read from storage.
+      const later = await storage.streams.currentPosition()
+      must(await rooms.sendMessage(as(bob), roomId, 'm.room.message', 'c', { body: 'again' }))
+      expect(await bodiesFor(later)).toEqual([])
+    })
+
     it('caps the timeline limit, and takes the newest global account data under a limit', async () => {
       const { storage, rooms } = await setup()
       const roomId = await publicRoom(rooms)

@@ -14,17 +14,19 @@ import type {
 import { projectEventFields } from './filter/event-fields.js'
 import {
   eventMatches,
-  hasUrl,
   roomEventMatches,
   roomListed,
-  storageEventFilter,
+  storageRoomEventFilter,
 } from './filter/event-match.js'
 import type { SyncFilter } from './filter/sync-filter.js'
+import { addEphemeral } from './ephemeral-section.js'
+import { presenceEvents, type SyncPresence } from './presence-sync.js'
 import { changedEntries, stateGroupAt } from './room-state-at.js'
 import { HERO_COUNT, toRoomSummary } from './room-summary.js'
 import { strippedRoomState } from './stripped-state.js'
 import type {
   AccountDataEvent,
+  EphemeralEvent,
   InvitedRoom,
   JoinedRoom,
   KnockedRoom,
@@ -34,6 +36,16 @@ import type {
 } from './sync-response.js'
 import { formatSyncToken } from './sync-token.js'
 import { visibleEvents } from './timeline-visibility.js'
+import { typingEvents } from './typing-sync.js'
+import { withPushRules } from './push-rules-sync.js'
+import { receiptEvents } from './receipt-sync.js'
+import { addUnreadCounts, type UnreadCounter } from './unread-sync.js'
+import {
+  ignoredUsersFromChanges,
+  loadIgnoredUsers,
+  NO_IGNORED,
+} from '../moderation/ignored-users.js'
+import { withoutIgnored } from './ignored-ephemeral.js'
 
 /** The timeline length when the filter names none (Synapse's default; clients rely on it). */
 export const DEFAULT_TIMELINE_LIMIT = 10
@@ -45,6 +57,12 @@ export interface SyncBuilderDeps {
   readonly serializer: ClientEventSerializer
   /** Shared with the room service: member and visibility events are read from its cache. */
   readonly pdus: PduLoader
+  /** Presence, when enabled (presence-sync.ts). */
+  readonly presence?: SyncPresence
+  /** Wall-clock milliseconds, for what expires (typing notices); Date.now by default. */
+  readonly now?: () => number
+  /** Unread notification counts, when push processing runs (unread-sync.ts). */
+  readonly unread?: UnreadCounter
 }
 
 export interface SyncParams {
@@ -109,7 +127,7 @@ interface RoomBuild {
  * It never loads a whole room: timelines come from storage's per-room `eventsSince` with
  * `limit + 1` rows, state from cached state groups and their differences, and every other read is
  * one batch for all rooms (member events, state events, serialization). An incremental sync with
- * no news reads the memberships, the account data and nothing else.
+ * no news reads the memberships, the account data, typing and presence, and nothing else.
  */
 export async function buildSync(deps: SyncBuilderDeps, params: SyncParams): Promise<BuiltSync> {
   const { storage } = deps
@@ -121,13 +139,14 @@ export async function buildSync(deps: SyncBuilderDeps, params: SyncParams): Prom
     membershipsAt(deps, params, initial && rooms.includeLeave),
     storage.accountData.changesSince(userId, since, upTo),
   ])
+  const ignoredUsers = ignoredUsersReader(deps, params, accountData)
+  const timelineFilter = async (): Promise<EventFilter | undefined> =>
+    storageRoomEventFilter(rooms.timeline, await ignoredUsers())
   const listed = memberships.filter((m) => roomListed(rooms, m.roomId))
   const joined = listed.filter((m) => m.membership === 'join')
   const roomAccountData = groupRoomAccountData(accountData, filter)
 
   const limit = Math.min(rooms.timeline.limit ?? DEFAULT_TIMELINE_LIMIT, MAX_TIMELINE_LIMIT)
-  const sqlFilter = storageEventFilter(rooms.timeline)
-  const memoryFiltered = rooms.timeline.containsUrl !== undefined
   // Which joined rooms changed at all in the range, whatever the filter shows (a filtered
   // timeline can hide a state change): one query, however many rooms.
   const news: ReadonlySet<RoomId> =
@@ -141,6 +160,7 @@ export async function buildSync(deps: SyncBuilderDeps, params: SyncParams): Prom
   const timelineRooms = joined
     .map((m) => m.roomId)
     .filter((roomId) => news.has(roomId) && roomListed(rooms.timeline, roomId))
+  const sqlFilter = timelineRooms.length === 0 ? undefined : await timelineFilter()
   const timelines =
     timelineRooms.length === 0
       ? new Map<RoomId, RoomEventsSince>()
@@ -167,9 +187,8 @@ export async function buildSync(deps: SyncBuilderDeps, params: SyncParams): Prom
     const isNew = newlyJoined.has(roomId)
     if (!params.fullState && !news.has(roomId) && !isNew && !roomAccountData.has(roomId)) continue
     const t = timelines.get(roomId)
-    const fetched = t === undefined ? [] : keepUrlMatches(t.events, rooms.timeline.containsUrl)
-    const complete =
-      sqlFilter === undefined && !memoryFiltered && roomListed(rooms.timeline, roomId)
+    const fetched = t?.events ?? []
+    const complete = sqlFilter === undefined && roomListed(rooms.timeline, roomId)
     builds.push({
       roomId,
       section: 'join',
@@ -196,7 +215,8 @@ export async function buildSync(deps: SyncBuilderDeps, params: SyncParams): Prom
   const forgotten =
     departed.length === 0 ? new Set<RoomId>() : await storage.forgottenRooms.forgottenRooms(userId)
   const leaves = departed.filter((m) => !forgotten.has(m.roomId))
-  builds.push(...(await leftRoomBuilds(deps, params, leaves, limit, sqlFilter)))
+  const leaveFilter = leaves.length === 0 ? undefined : await timelineFilter()
+  builds.push(...(await leftRoomBuilds(deps, params, leaves, limit, leaveFilter)))
 
   // History visibility, for all rooms at once.
   const checked = builds.filter((b) => !b.ownLeaveOnly)
@@ -273,17 +293,44 @@ export async function buildSync(deps: SyncBuilderDeps, params: SyncParams): Prom
     join[b.roomId] = b.summary === undefined ? room : { summary: b.summary, ...room }
   })
 
+  // Ephemeral events of joined rooms, one kind at a time (ephemeral-section.ts).
+  const joinedIds = joined.map((m) => m.roomId)
+  const quietRoom = (): JoinedRoom => {
+    const state = { events: [] }
+    return {
+      ...(params.useStateAfter ? { state_after: state } : { state }),
+      timeline: { events: [], limited: false, prev_batch: formatSyncToken(upTo) },
+    }
+  }
+  const newToClient = new Set(
+    builds.filter((b) => b.section === 'join' && b.fullState).map((b) => b.roomId),
+  )
+  const hideIgnored = async (
+    events: Map<RoomId, EphemeralEvent[]>,
+  ): Promise<Map<RoomId, EphemeralEvent[]>> =>
+    events.size === 0 ? events : withoutIgnored(events, await ignoredUsers())
+  const typing = await typingEvents(deps, params, joinedIds, newToClient)
+  addEphemeral(join, joinedIds, await hideIgnored(typing), quietRoom)
+  const receipts = await receiptEvents(deps, params, joinedIds, newToClient)
+  addEphemeral(join, joinedIds, await hideIgnored(receipts), quietRoom)
+  await addUnreadCounts(deps.unread, params, join)
+
   const invite: Record<RoomId, InvitedRoom> = {}
   const knock: Record<RoomId, KnockedRoom> = {}
   const pending = listed.filter(
     (m) => (m.membership === 'invite' || m.membership === 'knock') && (initial || m.changed),
   )
   if (pending.length > 0) {
-    const events = await storage.events.getEvents(pending.map((m) => m.eventId))
+    const [events, ignored] = await Promise.all([
+      storage.events.getEvents(pending.map((m) => m.eventId)),
+      ignoredUsers(),
+    ])
     await Promise.all(
       pending.map(async (m) => {
         const event = events.get(m.eventId)
         if (event === undefined) return
+        // Invites from ignored users are not shown (client-server-api §Ignoring Users).
+        if (m.membership === 'invite' && ignored.has(event.pdu.sender)) return
         const stripped = { events: await strippedRoomState(storage, m.roomId, event) }
         if (m.membership === 'invite') invite[m.roomId] = { invite_state: stripped }
         else knock[m.roomId] = { knock_state: stripped }
@@ -291,23 +338,48 @@ export async function buildSync(deps: SyncBuilderDeps, params: SyncParams): Prom
     )
   }
 
-  const global = accountData
+  const global = withPushRules(userId, accountData, initial)
     .filter((r) => r.roomId === undefined && eventMatches(filter.accountData, { type: r.type }))
     .map(toAccountDataEvent)
   const globalOut = applyLimit(global, filter.accountData.limit)
+  const presence = await presenceEvents(deps.presence, params)
 
   const response: SyncResponse = {
     next_batch: formatSyncToken(upTo),
     rooms: { join, invite, knock, leave },
     account_data: { events: globalOut },
+    ...(presence.length === 0 ? {} : { presence: { events: presence } }),
   }
   const empty =
     globalOut.length === 0 &&
+    presence.length === 0 &&
     Object.keys(join).length === 0 &&
     Object.keys(invite).length === 0 &&
     Object.keys(knock).length === 0 &&
     Object.keys(leave).length === 0
   return { response, empty, joinedRoomIds: joined.map((m) => m.roomId) }
+}
+
+/**
+ * The users the viewer ignores (client-server-api §Ignoring Users), read at most once and only
+ * when something they sent is about to be shown. A change in the sync's range applies at once, to
+ * this response; an initial sync has all account data in hand already.
+ */
+function ignoredUsersReader(
+  deps: SyncBuilderDeps,
+  params: SyncParams,
+  accountData: readonly AccountDataRecord[],
+): () => Promise<ReadonlySet<UserId>> {
+  let read: Promise<ReadonlySet<UserId>> | undefined
+  return () => {
+    read ??= (async () => {
+      const changed = ignoredUsersFromChanges(accountData, params.userId)
+      if (changed !== undefined) return changed
+      if (params.since === undefined) return NO_IGNORED
+      return loadIgnoredUsers(deps.storage.accountData, params.userId)
+    })()
+    return read
+  }
 }
 
 const ALL_MEMBERSHIPS = ['join', 'invite', 'knock', 'leave', 'ban']
@@ -457,13 +529,12 @@ async function leftRoomBuilds(
       ...(sqlFilter === undefined ? {} : { filter: sqlFilter }),
     })
     const t = page.get(m.roomId)
-    const fetched =
-      t === undefined ? [] : keepUrlMatches(t.events, params.filter.room.timeline.containsUrl)
+    const fetched = t?.events ?? []
     builds.push({
       ...common,
       fullState: since === undefined || params.fullState || newToClient.has(m.roomId),
       fetched,
-      complete: sqlFilter === undefined && params.filter.room.timeline.containsUrl === undefined,
+      complete: sqlFilter === undefined,
       hasNews: true,
       ownLeaveOnly: false,
       limited: t?.limited ?? false,
@@ -573,14 +644,6 @@ function stateEventPasses(event: StoredEvent, filter: SyncFilter, roomId: RoomId
     roomId,
     content: pdu.content,
   })
-}
-
-function keepUrlMatches(
-  events: readonly StoredEvent[],
-  containsUrl: boolean | undefined,
-): readonly StoredEvent[] {
-  if (containsUrl === undefined) return events
-  return events.filter((e) => hasUrl(e.pdu.content) === containsUrl)
 }
 
 /** The event in the filter's format (`federation`: the PDU as stored) and fields. */

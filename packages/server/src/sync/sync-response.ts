@@ -1,15 +1,18 @@
 import type { JsonObject, RoomId, UserId } from '@rhizome/core'
 import type { ClientEvent } from '../events/client-event.js'
+import type { PresenceEvent } from '../presence/presence-service.js'
 
 /**
  * The body of a `/sync` response (client-server-api §GET /sync), as far as this server fills it.
- * Sections for modules that are not built (presence, typing and receipts, push counts, to-device
- * messages, device lists) are left out, which the schema allows; clients treat them as empty.
+ * Sections for modules that are not built (to-device messages, device lists) are left out,
+ * which the schema allows; clients treat them as empty. So is `presence` when there is none to
+ * report (or presence is disabled).
  */
 export interface SyncResponse {
   readonly next_batch: string
   readonly rooms: SyncRooms
   readonly account_data: EventList<AccountDataEvent>
+  readonly presence?: EventList<PresenceEvent>
 }
 
 export interface SyncRooms {
@@ -25,6 +28,12 @@ export interface EventList<E> {
 
 /** Account data as sync delivers it: just its type and content. */
 export interface AccountDataEvent {
+  readonly type: string
+  readonly content: JsonObject
+}
+
+/** An ephemeral room event (`m.typing`, `m.receipt`): no ID, no sender, not in the timeline. */
+export interface EphemeralEvent {
   readonly type: string
   readonly content: JsonObject
 }
@@ -48,6 +57,15 @@ export interface JoinedRoom {
   readonly state_after?: EventList<ClientEvent>
   readonly timeline: Timeline
   readonly account_data?: EventList<AccountDataEvent>
+  readonly ephemeral?: EventList<EphemeralEvent>
+  /** Push counts (unread-sync.ts): the whole room, or its main timeline with thread counts. */
+  readonly unread_notifications?: UnreadNotificationCounts
+  readonly unread_thread_notifications?: Readonly<Record<string, UnreadNotificationCounts>>
+}
+
+export interface UnreadNotificationCounts {
+  readonly notification_count: number
+  readonly highlight_count: number
 }
 
 export interface LeftRoom {

@@ -1,5 +1,6 @@
 import { err, ok, type Result, type RoomId, type UserId } from '@rhizome/core'
 import { serverError, type ServerError } from '../http/errors.js'
+import type { SetPresence } from '../presence/presence-service.js'
 import { roomListed } from './filter/event-match.js'
 import { DEFAULT_SYNC_FILTER, parseSyncFilter, type SyncFilter } from './filter/sync-filter.js'
 import { buildSync, type SyncBuilderDeps } from './sync-builder.js'
@@ -27,6 +28,8 @@ export interface SyncRequest {
   /** Milliseconds to wait for news when there is none yet (capped at MAX_SYNC_TIMEOUT_MS). */
   readonly timeoutMs: number
   readonly useStateAfter: boolean
+  /** `set_presence`: what syncing says about the user's presence (default online). */
+  readonly setPresence?: SetPresence
   /** Ends the wait early, as a timeout would (the client went away, the server is closing). */
   readonly signal?: AbortSignal
 }
@@ -58,6 +61,18 @@ export class SyncService {
   }
 
   async sync(request: SyncRequest): Promise<Result<SyncResponse, ServerError>> {
+    // While a sync runs, the user counts as connected (presence-service.ts).
+    const { presence } = this.#deps
+    if (presence === undefined) return this.#sync(request)
+    const release = await presence.syncStarted(request.userId, request.setPresence ?? 'online')
+    try {
+      return await this.#sync(request)
+    } finally {
+      release()
+    }
+  }
+
+  async #sync(request: SyncRequest): Promise<Result<SyncResponse, ServerError>> {
     const { storage, wakeups } = this.#deps
     const filter = await this.#resolveFilter(request.userId, request.filter)
     if (!filter.ok) return filter

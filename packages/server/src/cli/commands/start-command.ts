@@ -1,5 +1,6 @@
 import { serves } from '../../app/routes.js'
 import { startHomeserver } from '../../app/start-homeserver.js'
+import { releaseYoungGeneration } from '../young-generation.js'
 import { startupBanner } from '../banner.js'
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, type CliIo } from '../cli-io.js'
 import { commandConfig } from '../command-config.js'
@@ -46,6 +47,7 @@ export async function startCommand(args: readonly string[], io: CliIo): Promise<
   }
   const logger = io.createLogger(config.value.log)
   const server = await startHomeserver(config.value, logger)
+  releaseYoungGeneration()
   if (!server.ok) {
     io.err(`rhizome start: ${server.error}\nNothing was started.\n`)
     return EXIT_FAILURE

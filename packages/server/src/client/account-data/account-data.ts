@@ -17,6 +17,7 @@ import {
 import type { Requester } from '../../http/authenticate.js'
 import { clientV3Paths, defineEndpoint, handle } from '../../http/endpoint.js'
 import { forbidden, notFound, serverError, type ServerError } from '../../http/errors.js'
+import { checkIgnoredUserList, IGNORED_USER_LIST } from '../../moderation/ignored-users.js'
 import type { AccountDataStore } from '../../storage/interface.js'
 
 /** What the account data endpoints use of the services. */
@@ -89,6 +90,11 @@ async function write(
 ): Promise<Result<JsonObject, ServerError>> {
   const refused = ownData(requester, userId) ?? managed(type)
   if (refused !== undefined) return err(refused)
+  // Sync and the timeline read this list to hide events: it must have the spec's shape.
+  if (roomId === undefined && type === IGNORED_USER_LIST) {
+    const checked = checkIgnoredUserList(content)
+    if (!checked.ok) return checked
+  }
   await store.set(userId, roomId, type, content)
   return ok({})
 }

@@ -1,6 +1,7 @@
 /**
  * `POST /_matrix/client/v3/account/deactivate`: after m.login.password, the account is closed for
- * good: its password, devices and tokens are deleted (client-server-api §Account deactivation).
+ * good: its password, devices and tokens are deleted, and it leaves every room it was in and
+ * declines its pending invites (client-server-api §Account deactivation).
  *
  * As for password changes, the token is required: without one, this server has no flow to offer.
  */

@@ -341,6 +341,7 @@ describe('POST /register rate limit', () => {
           login: { perSecond: 1, burstCount: 100 },
           registration: { perSecond: 0.001, burstCount: 2 },
           message: { perSecond: 1, burstCount: 1 },
+          report: { perSecond: 1, burstCount: 1 },
         },
       }),
     })

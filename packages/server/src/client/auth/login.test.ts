@@ -201,6 +201,7 @@ describe('POST /login rate limit', () => {
           login: { perSecond: 0.001, burstCount: 2 },
           registration: { perSecond: 1, burstCount: 100 },
           message: { perSecond: 1, burstCount: 1 },
+          report: { perSecond: 1, burstCount: 1 },
         },
       }),
     })

@@ -177,6 +177,7 @@ describe('DELETE /devices/{deviceId}', () => {
           login: { perSecond: 0.001, burstCount: 2 },
           registration: { perSecond: 1, burstCount: 100 },
           message: { perSecond: 1, burstCount: 1 },
+          report: { perSecond: 1, burstCount: 1 },
         },
       }),
     })

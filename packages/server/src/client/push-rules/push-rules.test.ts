@@ -9,6 +9,9 @@ import {
 } from '../../testing/account-test-server.js'
 import { expectMatchesSpec } from '../../testing/openapi-spec.js'
 import { startTestServer, type TestServer } from '../../testing/test-server.js'
+import { openTestStorage } from '../../testing/account-test-server.js'
+import { PushRulesService } from '../../push/push-rules-service.js'
+import type { Storage } from '../../storage/interface.js'
 import { pushRulesRoutes } from './push-rules.js'
 
 const V3 = '/_matrix/client/v3'
@@ -18,13 +21,15 @@ const SPEC_RULE = `${V3}/pushrules/global/{kind}/{ruleId}`
 // on a second server that authenticates with the same account service.
 let accounts: AccountTestServer
 let server: TestServer
+let storage: Storage
 let alice: Credentials
 
 beforeAll(async () => {
   accounts = await startAccountTestServer()
+  storage = await openTestStorage()
   server = await startTestServer({
     routes: pushRulesRoutes,
-    services: undefined,
+    services: { pushRules: new PushRulesService(storage.accountData) },
     authenticate: accounts.accounts.authenticate,
   })
   alice = await accounts.register('alice', 'pw')
@@ -33,6 +38,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await server.close()
   await accounts.close()
+  await storage.close()
 })
 
 async function call(
@@ -216,36 +222,18 @@ describe('authentication', () => {
   })
 })
 
-describe('changing rules (not built)', () => {
-  it('answers 405 M_UNRECOGNIZED to PUT and DELETE', async () => {
-    const rule = `${V3}/pushrules/global/content/nocake`
-    const attempts: [string, string, unknown][] = [
-      ['PUT', rule, { pattern: 'cake*lie', actions: ['notify'] }],
-      ['DELETE', rule, undefined],
-      ['PUT', `${V3}/pushrules/global/override/.m.rule.master/enabled`, { enabled: true }],
-      ['PUT', `${V3}/pushrules/global/underride/.m.rule.message/actions`, { actions: [] }],
-    ]
-    for (const [method, path, body] of attempts) {
-      const result = await call(method, path, alice.accessToken, body)
-      expect(result.status, `${method} ${path}`).toBe(405)
-      expect(result.body['errcode']).toBe('M_UNRECOGNIZED')
-    }
-    // The master rule is still disabled: nothing changed.
-    const master = await call('GET', `${V3}/pushrules/global/override/.m.rule.master/enabled`)
-    expect(master.body).toEqual({ enabled: false })
-  })
-})
+// Changing rules: push-rules-write.test.ts.
 
 describe('wiring', () => {
-  it('is served by the client listener, which has no route that changes rules', () => {
+  it('is served by the client listener, reading and changing rules', () => {
     for (const prefix of ['/_matrix/client/v3', '/_matrix/client/r0']) {
       expect(serves('GET', `${prefix}/pushrules/`)).toBe(true)
       expect(serves('GET', `${prefix}/pushrules/global/`)).toBe(true)
       for (const suffix of ['', '/enabled', '/actions']) {
         const path = `${prefix}/pushrules/global/:kind/:ruleId${suffix}`
         expect(serves('GET', path)).toBe(true)
-        expect(serves('PUT', path)).toBe(false)
-        expect(serves('DELETE', path)).toBe(false)
+        expect(serves('PUT', path)).toBe(true)
+        expect(serves('DELETE', path)).toBe(suffix === '')
       }
     }
   })

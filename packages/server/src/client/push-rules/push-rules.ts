@@ -1,29 +1,45 @@
 /**
- * The read side of push rules (client-server-api §Push Rules: API), v3 and r0:
+ * Push rules (client-server-api §Push Rules: API), v3 and r0:
  *
  * - `GET /_matrix/client/v3/pushrules/`: `{ global: ruleset }`
  * - `GET /_matrix/client/v3/pushrules/global/`: the ruleset
- * - `GET /_matrix/client/v3/pushrules/global/{kind}/{ruleId}`: one rule
- * - `GET /_matrix/client/v3/pushrules/global/{kind}/{ruleId}/enabled`: `{ enabled }`
- * - `GET /_matrix/client/v3/pushrules/global/{kind}/{ruleId}/actions`: `{ actions }`
+ * - `GET`/`PUT`/`DELETE /_matrix/client/v3/pushrules/global/{kind}/{ruleId}`: one rule
+ * - `GET`/`PUT /_matrix/client/v3/pushrules/global/{kind}/{ruleId}/enabled`: `{ enabled }`
+ * - `GET`/`PUT /_matrix/client/v3/pushrules/global/{kind}/{ruleId}/actions`: `{ actions }`
  *
- * Clients (matrix-js-sdk, Element) fetch these before their first sync. Users cannot change rules
- * yet, so every user has the predefined ones; the PUT and DELETE endpoints are not registered and
- * answer 405 M_UNRECOGNIZED like any unbuilt endpoint.
+ * The rules are the user's `m.push_rules` account data (push/user-ruleset.ts): the server-default
+ * rules with the user's changes, and the user's own rules. Server-default rules (IDs starting
+ * with a dot) can be enabled, disabled and given other actions, never created or deleted.
  */
-import { err, ok, type Result } from '@rhizome/core'
-import { clientV3Paths, defineEndpoint, handle, type Route } from '../../http/endpoint.js'
-import { notFound, serverError, type ServerError } from '../../http/errors.js'
-import type { Requester } from '../../http/authenticate.js'
 import {
-  defaultPushRules,
+  err,
   findPushRule,
   isPushRuleKind,
+  ok,
   PUSH_RULE_KINDS,
+  type JsonObject,
   type PushRule,
   type PushRuleKind,
-  type PushRuleset,
-} from '../../push/default-push-rules.js'
+  type Result,
+} from '@rhizome/core'
+import type { Requester } from '../../http/authenticate.js'
+import { clientV3Paths, defineEndpoint, handle, type Route } from '../../http/endpoint.js'
+import { badJson, notFound, serverError, type ServerError } from '../../http/errors.js'
+import { checkNewRuleId, parseActions, parseRuleBody } from '../../push/push-rule-body.js'
+import type { PushRulesService } from '../../push/push-rules-service.js'
+import {
+  deleteRule,
+  putRule,
+  RULE_NOT_FOUND,
+  setRuleActions,
+  setRuleEnabled,
+  type Placement,
+} from '../../push/ruleset-edits.js'
+
+/** What the push rule endpoints use of the services. */
+export interface PushRulesRouteServices {
+  readonly pushRules: PushRulesService
+}
 
 function kindParam(raw: string): Result<PushRuleKind, ServerError> {
   return isPushRuleKind(raw)
@@ -40,21 +56,24 @@ function ruleIdParam(raw: string): Result<string, ServerError> {
   return ok(raw)
 }
 
-/** The requester's rules: the predefined ones until users can set their own. */
-function rulesetOf(requester: Requester): PushRuleset {
-  return defaultPushRules(requester.userId)
-}
+const RULE_PARAMS = { kind: kindParam, ruleId: ruleIdParam }
 
-function lookUp(
+async function lookUp(
+  services: PushRulesRouteServices,
   requester: Requester,
   kind: PushRuleKind,
   ruleId: string,
-): Result<PushRule, ServerError> {
-  const found = findPushRule(rulesetOf(requester), kind, ruleId)
-  return found === undefined ? err(notFound('The push rule was not found.')) : ok(found)
+): Promise<Result<PushRule, ServerError>> {
+  const found = findPushRule(await services.pushRules.ruleset(requester.userId), kind, ruleId)
+  return found === undefined ? err(notFound(RULE_NOT_FOUND)) : ok(found)
 }
 
-const RULE_PARAMS = { kind: kindParam, ruleId: ruleIdParam }
+async function changed(
+  result: Promise<Result<void, ServerError>>,
+): Promise<Result<Record<string, never>, ServerError>> {
+  const outcome = await result
+  return outcome.ok ? ok({}) : outcome
+}
 
 export const getPushRules = defineEndpoint({
   method: 'GET',
@@ -62,8 +81,10 @@ export const getPushRules = defineEndpoint({
   auth: 'required',
 })
 
-export const getPushRulesRoute = handle(getPushRules, ({ requester }) =>
-  Promise.resolve(ok({ global: rulesetOf(requester) })),
+export const getPushRulesRoute = handle(
+  getPushRules,
+  async ({ requester }, services: PushRulesRouteServices) =>
+    ok({ global: await services.pushRules.ruleset(requester.userId) }),
 )
 
 export const getGlobalPushRules = defineEndpoint({
@@ -72,8 +93,10 @@ export const getGlobalPushRules = defineEndpoint({
   auth: 'required',
 })
 
-export const getGlobalPushRulesRoute = handle(getGlobalPushRules, ({ requester }) =>
-  Promise.resolve(ok(rulesetOf(requester))),
+export const getGlobalPushRulesRoute = handle(
+  getGlobalPushRules,
+  async ({ requester }, services: PushRulesRouteServices) =>
+    ok(await services.pushRules.ruleset(requester.userId)),
 )
 
 export const getPushRule = defineEndpoint({
@@ -83,8 +106,56 @@ export const getPushRule = defineEndpoint({
   params: RULE_PARAMS,
 })
 
-export const getPushRuleRoute = handle(getPushRule, ({ requester, params }) =>
-  Promise.resolve(lookUp(requester, params.kind, params.ruleId)),
+export const getPushRuleRoute = handle(
+  getPushRule,
+  ({ requester, params }, services: PushRulesRouteServices) =>
+    lookUp(services, requester, params.kind, params.ruleId),
+)
+
+function placementQuery(query: URLSearchParams): Result<Placement, ServerError> {
+  return ok({ before: query.get('before') ?? undefined, after: query.get('after') ?? undefined })
+}
+
+export const putPushRule = defineEndpoint({
+  method: 'PUT',
+  paths: clientV3Paths('/pushrules/global/:kind/:ruleId'),
+  auth: 'required',
+  params: RULE_PARAMS,
+  query: placementQuery,
+  body: (json: JsonObject) => ok(json),
+})
+
+export const putPushRuleRoute = handle(
+  putPushRule,
+  async ({ requester, params, query, body }, services: PushRulesRouteServices) => {
+    const { kind, ruleId } = params
+    const id = checkNewRuleId(kind, ruleId)
+    if (!id.ok) return id
+    const fields = parseRuleBody(kind, body)
+    if (!fields.ok) return fields
+    return changed(
+      services.pushRules.change(requester.userId, (ruleset) =>
+        putRule(ruleset, kind, ruleId, fields.value, query),
+      ),
+    )
+  },
+)
+
+export const deletePushRule = defineEndpoint({
+  method: 'DELETE',
+  paths: clientV3Paths('/pushrules/global/:kind/:ruleId'),
+  auth: 'required',
+  params: RULE_PARAMS,
+})
+
+export const deletePushRuleRoute = handle(
+  deletePushRule,
+  ({ requester, params }, services: PushRulesRouteServices) =>
+    changed(
+      services.pushRules.change(requester.userId, (ruleset) =>
+        deleteRule(ruleset, params.kind, params.ruleId),
+      ),
+    ),
 )
 
 export const getPushRuleEnabled = defineEndpoint({
@@ -94,10 +165,37 @@ export const getPushRuleEnabled = defineEndpoint({
   params: RULE_PARAMS,
 })
 
-export const getPushRuleEnabledRoute = handle(getPushRuleEnabled, ({ requester, params }) => {
-  const found = lookUp(requester, params.kind, params.ruleId)
-  return Promise.resolve(found.ok ? ok({ enabled: found.value.enabled }) : found)
+export const getPushRuleEnabledRoute = handle(
+  getPushRuleEnabled,
+  async ({ requester, params }, services: PushRulesRouteServices) => {
+    const found = await lookUp(services, requester, params.kind, params.ruleId)
+    return found.ok ? ok({ enabled: found.value.enabled }) : found
+  },
+)
+
+function enabledBody(json: JsonObject): Result<boolean, ServerError> {
+  const enabled = json['enabled']
+  if (enabled === undefined) return err(serverError('M_MISSING_PARAM', 'enabled is required'))
+  return typeof enabled === 'boolean' ? ok(enabled) : err(badJson('enabled must be a boolean'))
+}
+
+export const putPushRuleEnabled = defineEndpoint({
+  method: 'PUT',
+  paths: clientV3Paths('/pushrules/global/:kind/:ruleId/enabled'),
+  auth: 'required',
+  params: RULE_PARAMS,
+  body: enabledBody,
 })
+
+export const putPushRuleEnabledRoute = handle(
+  putPushRuleEnabled,
+  ({ requester, params, body }, services: PushRulesRouteServices) =>
+    changed(
+      services.pushRules.change(requester.userId, (ruleset) =>
+        setRuleEnabled(ruleset, params.kind, params.ruleId, body),
+      ),
+    ),
+)
 
 export const getPushRuleActions = defineEndpoint({
   method: 'GET',
@@ -106,16 +204,41 @@ export const getPushRuleActions = defineEndpoint({
   params: RULE_PARAMS,
 })
 
-export const getPushRuleActionsRoute = handle(getPushRuleActions, ({ requester, params }) => {
-  const found = lookUp(requester, params.kind, params.ruleId)
-  return Promise.resolve(found.ok ? ok({ actions: found.value.actions }) : found)
+export const getPushRuleActionsRoute = handle(
+  getPushRuleActions,
+  async ({ requester, params }, services: PushRulesRouteServices) => {
+    const found = await lookUp(services, requester, params.kind, params.ruleId)
+    return found.ok ? ok({ actions: found.value.actions }) : found
+  },
+)
+
+export const putPushRuleActions = defineEndpoint({
+  method: 'PUT',
+  paths: clientV3Paths('/pushrules/global/:kind/:ruleId/actions'),
+  auth: 'required',
+  params: RULE_PARAMS,
+  body: (json: JsonObject) => parseActions(json['actions']),
 })
 
-/** The push rule routes; they need no services. */
-export const pushRulesRoutes: readonly Route<unknown>[] = [
+export const putPushRuleActionsRoute = handle(
+  putPushRuleActions,
+  ({ requester, params, body }, services: PushRulesRouteServices) =>
+    changed(
+      services.pushRules.change(requester.userId, (ruleset) =>
+        setRuleActions(ruleset, params.kind, params.ruleId, body),
+      ),
+    ),
+)
+
+/** The push rule routes. */
+export const pushRulesRoutes: readonly Route<PushRulesRouteServices>[] = [
   getPushRulesRoute,
   getGlobalPushRulesRoute,
   getPushRuleRoute,
+  putPushRuleRoute,
+  deletePushRuleRoute,
   getPushRuleEnabledRoute,
+  putPushRuleEnabledRoute,
   getPushRuleActionsRoute,
+  putPushRuleActionsRoute,
 ]

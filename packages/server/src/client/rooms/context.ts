@@ -4,7 +4,7 @@
 import { ok, type Result } from '@rhizome/core'
 import { clientV3Paths, defineEndpoint, handle } from '../../http/endpoint.js'
 import type { ServerError } from '../../http/errors.js'
-import { parseRoomEventFilterParam } from '../../rooms/room-event-filter.js'
+import { parseRoomEventFilterParam } from '../../sync/filter/sync-filter.js'
 import type { ContextQuery } from '../../rooms/timeline.js'
 import { parseLimit } from './messages.js'
 import { eventIdParam, roomIdParam } from './params.js'

@@ -5,6 +5,9 @@ import { createRoomRoute } from './create-room.js'
 import { forgetRoute } from './forget.js'
 import { getEventRoute } from './get-event.js'
 import { getStateRoute } from './get-state.js'
+import { hierarchyRoute } from './hierarchy.js'
+import { knockRoute } from './knock.js'
+import { upgradeRoute } from './upgrade.js'
 import { getEmptyKeyStateEventRoute, getStateEventRoute } from './get-state-event.js'
 import { inviteRoute } from './invite.js'
 import { joinByIdOrAliasRoute, joinRoomByIdRoute } from './join.js'
@@ -16,6 +19,8 @@ import { membersRoute } from './members.js'
 import { messagesRoute } from './messages.js'
 import { putEmptyKeyStateEventRoute, putStateEventRoute } from './put-state-event.js'
 import { redactRoute } from './redact.js'
+import { relationsRoutes, threadsRoute } from './relations.js'
+import { searchRoute } from './search.js'
 import type { RoomServices } from './room-services.js'
 import { sendEventRoute } from './send-event.js'
 import { unbanRoute } from './unban.js'
@@ -28,6 +33,9 @@ export const roomRoutes: readonly Route<RoomServices>[] = [
   inviteRoute,
   leaveRoute,
   forgetRoute,
+  knockRoute,
+  upgradeRoute,
+  hierarchyRoute,
   kickRoute,
   banRoute,
   unbanRoute,
@@ -44,4 +52,7 @@ export const roomRoutes: readonly Route<RoomServices>[] = [
   joinedMembersRoute,
   messagesRoute,
   contextRoute,
+  ...relationsRoutes,
+  threadsRoute,
+  searchRoute,
 ]

@@ -18,9 +18,11 @@ export const sendEventEndpoint = defineEndpoint({
 
 export const sendEventRoute = handle(
   sendEventEndpoint,
-  async ({ params, body, requester }, { rooms }: RoomServices) => {
+  async ({ params, body, requester }, { rooms, presence }: RoomServices) => {
     const { roomId, eventType, txnId } = params
     const sent = await rooms.sendMessage(requester, roomId, eventType, txnId, body)
+    // Sending is the spec's example of activity (§Presence, Last active ago).
+    if (sent.ok) presence?.userActive(requester.userId)
     return sent.ok ? ok({ event_id: sent.value }) : sent
   },
 )

@@ -109,6 +109,7 @@ for (const kind of roomTestStorages()) {
             login: { perSecond: 100, burstCount: 100 },
             registration: { perSecond: 100, burstCount: 100 },
             message: { perSecond: 0.001, burstCount: 2 },
+            report: { perSecond: 1, burstCount: 1 },
           },
         },
         Date.now,

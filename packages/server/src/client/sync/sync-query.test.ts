@@ -15,6 +15,7 @@ describe('parseSyncQuery', () => {
         fullState: false,
         timeoutMs: 0,
         useStateAfter: false,
+        setPresence: 'online',
       },
     })
   })
@@ -22,7 +23,7 @@ describe('parseSyncQuery', () => {
   it('reads every parameter', () => {
     expect(
       parse(
-        'since=t42&timeout=30000&full_state=true&use_state_after=true&set_presence=online&filter=7',
+        'since=t42&timeout=30000&full_state=true&use_state_after=true&set_presence=unavailable&filter=7',
       ),
     ).toEqual({
       ok: true,
@@ -32,7 +33,12 @@ describe('parseSyncQuery', () => {
         fullState: true,
         timeoutMs: 30000,
         useStateAfter: true,
+        setPresence: 'unavailable',
       },
+    })
+    expect(parse('set_presence=offline')).toMatchObject({
+      ok: true,
+      value: { setPresence: 'offline' },
     })
     expect(parse('full_state=false&use_state_after=false')).toMatchObject({
       ok: true,

@@ -7,6 +7,7 @@ import { err, isJsonObject, ok, parseJson, type Result } from '@rhizome/core'
 import { clientV3Paths, defineEndpoint, handle } from '../../http/endpoint.js'
 import { badJson, notJson, serverError, type ServerError } from '../../http/errors.js'
 import { parseSyncFilter } from '../../sync/filter/sync-filter.js'
+import type { SetPresence } from '../../presence/presence-service.js'
 import type { FilterChoice, SyncService } from '../../sync/sync-service.js'
 import { parseSyncToken } from '../../sync/sync-token.js'
 
@@ -16,6 +17,7 @@ export interface SyncQuery {
   readonly fullState: boolean
   readonly timeoutMs: number
   readonly useStateAfter: boolean
+  readonly setPresence: SetPresence
 }
 
 /** What the sync endpoint uses of the services. */
@@ -25,7 +27,7 @@ export interface SyncRouteServices {
 
 /** The longest inline filter accepted: a filter is a few names, not a document. */
 export const MAX_INLINE_FILTER_LENGTH = 64 * 1024
-const SET_PRESENCE = ['offline', 'online', 'unavailable']
+const SET_PRESENCE: readonly SetPresence[] = ['offline', 'online', 'unavailable']
 
 export function parseSyncQuery(query: URLSearchParams): Result<SyncQuery, ServerError> {
   let since: number | undefined
@@ -44,9 +46,10 @@ export function parseSyncQuery(query: URLSearchParams): Result<SyncQuery, Server
   if (!fullState.ok) return fullState
   const useStateAfter = flag(query, 'use_state_after')
   if (!useStateAfter.ok) return useStateAfter
-  // Accepted and otherwise ignored: presence is not built.
-  const presence = query.get('set_presence')
-  if (presence !== null && !SET_PRESENCE.includes(presence)) {
+  const rawPresence = query.get('set_presence')
+  const setPresence =
+    rawPresence === null ? 'online' : SET_PRESENCE.find((value) => value === rawPresence)
+  if (setPresence === undefined) {
     return invalid('set_presence must be offline, online or unavailable')
   }
   const filter = parseFilterParam(query.get('filter'))
@@ -57,6 +60,7 @@ export function parseSyncQuery(query: URLSearchParams): Result<SyncQuery, Server
     fullState: fullState.value,
     timeoutMs: timeout === null ? 0 : Number(timeout),
     useStateAfter: useStateAfter.value,
+    setPresence,
   })
 }
 
@@ -93,6 +97,14 @@ export const syncEndpoint = defineEndpoint({
   query: parseSyncQuery,
 })
 
-export const syncRoute = handle(syncEndpoint, ({ query, requester }, { sync }: SyncRouteServices) =>
-  sync.sync({ userId: requester.userId, deviceId: requester.deviceId, ...query }),
+export const syncRoute = handle(
+  syncEndpoint,
+  ({ query, requester, request }, { sync }: SyncRouteServices) =>
+    sync.sync({
+      userId: requester.userId,
+      deviceId: requester.deviceId,
+      ...query,
+      // A client that hangs up ends its long-poll, rather than holding a waiter until the timeout.
+      signal: request.signal,
+    }),
 )

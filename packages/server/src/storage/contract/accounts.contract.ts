@@ -2,6 +2,7 @@ import type { UserId } from '@rhizome/core'
 import { describe, expect, it } from 'vitest'
 import type { Storage } from '../interface.js'
 import { useStorages, type StorageHarness } from './harness.js'
+import { append, createRoom, TestRoom } from './test-room.js'
 
 const alice = '@alice:test' as UserId
 const bob = '@bob:test' as UserId
@@ -182,6 +183,34 @@ export function accountsContract(harness: StorageHarness): void {
       expect(await storage.accounts.deactivate('@nobody:test' as UserId)).toBe(false)
       // The ID stays taken.
       expect((await storage.accounts.createUser({ userId: alice, createdTs: 1 })).ok).toBe(false)
+    })
+
+    it('finds deactivated users still joined, invited or knocking somewhere', async () => {
+      const storage = await open()
+      const room = new TestRoom()
+      const tag = room.roomId.slice(1, 9)
+      const [carol, dave, erin, frank] = ['carol', 'dave', 'erin', 'frank'].map(
+        (name) => `@${name}-${tag}:test` as UserId,
+      )
+      for (const user of [room.creator, carol, dave, erin, frank]) {
+        if (user === undefined) throw new Error('four users expected')
+        await storage.accounts.createUser({ userId: user, createdTs: 1 })
+      }
+      if (carol === undefined || dave === undefined || erin === undefined || frank === undefined) {
+        throw new Error('four users expected')
+      }
+      await createRoom(storage, room)
+      await append(storage, room.member(carol, 'join'))
+      await append(storage, room.member(dave, 'invite'))
+      await append(storage, room.member(erin, 'leave'))
+      await append(storage, room.member(frank, 'join'))
+      for (const user of [carol, dave, erin]) await storage.accounts.deactivate(user)
+      const found = await storage.accounts.deactivatedUsersInRooms()
+      expect(found.filter((user) => user.includes(tag))).toEqual([carol, dave])
+      await append(storage, room.member(carol, 'leave'))
+      expect(
+        (await storage.accounts.deactivatedUsersInRooms()).filter((u) => u.includes(tag)),
+      ).toEqual([dave])
     })
 
     it('registration tokens: uses, pending, expiry, update, list, delete', async () => {

@@ -1,4 +1,5 @@
 import { accountDataContract } from './account-data.contract.js'
+import { accountDataUpdateContract } from './account-data-update.contract.js'
 import { accountsContract } from './accounts.contract.js'
 import { deviceTokensContract } from './device-tokens.contract.js'
 import { durabilityContract } from './durability.contract.js'
@@ -6,11 +7,20 @@ import { eventsContract } from './events.contract.js'
 import { forgottenRoomsContract } from './forgotten-rooms.contract.js'
 import type { StorageHarness } from './harness.js'
 import { multiProcessContract } from './multi-process.contract.js'
+import { pushContract } from './push.contract.js'
+import { receiptsContract } from './receipts.contract.js'
+import { reportsContract } from './reports.contract.js'
+import { relationsContract } from './relations.contract.js'
+import { searchContract } from './search.contract.js'
+import { presenceContract } from './presence.contract.js'
 import { stateContract } from './state.contract.js'
 import { roomAliasesContract } from './room-aliases.contract.js'
+import { profilesContract } from './profiles.contract.js'
+import { roomDirectoryContract } from './room-directory.contract.js'
 import { streamsContract } from './streams.contract.js'
 import { syncStoreContract } from './sync-store.contract.js'
 import { timelineContract } from './timeline.contract.js'
+import { typingContract } from './typing.contract.js'
 import { uiaSessionsContract } from './uia-sessions.contract.js'
 
 /** Every contract, for a dialect's test file to run against its harness. */
@@ -28,4 +38,14 @@ export function runStorageContracts(harness: StorageHarness): void {
   deviceTokensContract(harness)
   roomAliasesContract(harness)
   forgottenRoomsContract(harness)
+  receiptsContract(harness)
+  pushContract(harness)
+  relationsContract(harness)
+  searchContract(harness)
+  profilesContract(harness)
+  roomDirectoryContract(harness)
+  typingContract(harness)
+  presenceContract(harness)
+  accountDataUpdateContract(harness)
+  reportsContract(harness)
 }

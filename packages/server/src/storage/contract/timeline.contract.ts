@@ -171,6 +171,81 @@ export function timelineContract(harness: StorageHarness): void {
       expect(rest.next).toBeUndefined()
     })
 
+    it('applies contains_url and ignored senders in SQL, so that pages stay full', async () => {
+      const storage = await open()
+      const room = new TestRoom()
+      await createRoom(storage, room)
+      const bob = '@bob:test'
+      const file = (body: string, url: unknown, sender?: string): ReturnType<TestRoom['event']> =>
+        room.event({
+          type: 'm.room.message',
+          content: { msgtype: 'm.file', body, url } as never,
+          ...(sender === undefined ? {} : { sender }),
+        })
+      await append(storage, room.member(bob, 'join'))
+      await append(storage, file('a.png', 'mxc://test/a'))
+      await append(storage, room.message('plain'))
+      await append(storage, file('odd', 42))
+      const gone = file('gone.png', 'mxc://test/gone')
+      await append(storage, gone)
+      await append(storage, room.event({ type: 'm.room.redaction', redacts: gone.eventId }))
+      await append(storage, file('b.png', 'mxc://test/b', bob))
+      await append(storage, room.message('from bob', bob))
+      await append(storage, room.state('m.room.topic', '', { topic: 'by alice' }))
+      await append(
+        storage,
+        room.event({
+          type: 'm.room.topic',
+          stateKey: '',
+          sender: bob,
+          content: { topic: 'by bob' },
+        }),
+      )
+
+      const page = async (filter: TimelineQuery['filter'], limit = 50): Promise<unknown[]> => {
+        const got = await storage.events.roomTimeline(room.roomId, {
+          direction: 'b',
+          limit,
+          ...(filter === undefined ? {} : { filter }),
+        })
+        return got.events.map((e) => e.pdu.content['body'] ?? e.pdu.content['topic'] ?? e.pdu.type)
+      }
+      expect(await page({ containsUrl: true })).toEqual(['b.png', 'a.png'])
+      // A short limit still fills the page: the filter runs before the LIMIT.
+      expect(await page({ containsUrl: true }, 1)).toEqual(['b.png'])
+      expect(await page({ containsUrl: false, types: ['m.room.message'] })).toEqual([
+        'from bob',
+        'gone.png',
+        'odd',
+        'plain',
+      ])
+      // Bob's messages go; his member event and his topic (state) stay.
+      expect(await page({ ignoredSenders: [bob as UserId], types: ['m.room.*'] })).toEqual([
+        'by bob',
+        'by alice',
+        'm.room.redaction',
+        'gone.png',
+        'odd',
+        'plain',
+        'a.png',
+        'm.room.member',
+        'm.room.member',
+        'm.room.create',
+      ])
+      expect(await page({ ignoredSenders: [bob as UserId], containsUrl: true }, 1)).toEqual([
+        'a.png',
+      ])
+
+      const since = await storage.events.eventsSince([room.roomId], {
+        since: undefined,
+        upTo: await storage.streams.currentPosition(),
+        limitPerRoom: 1,
+        filter: { containsUrl: true, ignoredSenders: [bob as UserId] },
+      })
+      expect(since.get(room.roomId)?.events.map((e) => e.pdu.content['body'])).toEqual(['a.png'])
+      expect(since.get(room.roomId)?.limited).toBe(false)
+    })
+
     it('eventsSince gives the latest events per room, oldest first, and says when it cut', async () => {
       const storage = await open()
       const quiet = new TestRoom()

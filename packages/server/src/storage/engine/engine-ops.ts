@@ -1,5 +1,6 @@
 import type { EventId, RoomId, UserId } from '@rhizome/core'
 import type { NewRoom, StateEntry, StateKeyPair, StreamNotification, TxnKey } from '../interface.js'
+import type { EventRelation, SearchEntry } from './event-index.js'
 
 /**
  * The primitive reads and writes that the shared storage logic (persisting an event, loading a
@@ -30,8 +31,12 @@ export interface EngineOps {
   ): readonly { readonly eventId: EventId; readonly json: string }[]
   /** Takes the next global stream position; holds the counter until the transaction ends. */
   allocateStreamPosition(): number
-  /** The event row with its prev and auth edges; takes redacted_by from an earlier redaction. */
+  /**
+   * The event row with its prev and auth edges; takes redacted_by from an earlier redaction. Its
+   * relation and search text, when given, are indexed unless that redaction exists.
+   */
   insertEvent(row: NewEventRow): void
+  /** Sets redacted_by, and drops the target's relation and search text (they are content). */
   markRedacted(roomId: RoomId, targetId: EventId, redactionId: EventId): void
   applyCurrentState(
     roomId: RoomId,
@@ -91,7 +96,9 @@ export interface NewEventRow {
   readonly stateGroupAfter: number
   readonly redacts: EventId | undefined
   readonly prevEvents: readonly EventId[]
-  readonly authEvents: readonly EventId[]
+  /** Only for an accepted event: what event-index.ts found in its content. */
+  readonly relation?: EventRelation
+  readonly search?: SearchEntry
 }
 
 export interface MembershipChange {

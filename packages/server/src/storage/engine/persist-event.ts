@@ -15,6 +15,7 @@ import type {
   StreamNotification,
 } from '../interface.js'
 import type { ExistingEvent, GroupEntry, MembershipChange } from './engine-ops.js'
+import { relationOf, searchEntryOf } from './event-index.js'
 import { loadStateSteps } from './load-state.js'
 import type { StateCache } from './state-cache.js'
 import { diffStates, mergeDeltas, type StateChanges } from './state-diff.js'
@@ -114,6 +115,9 @@ export function* persistEventSteps(
   }
 
   const json = canonicalJson(pdu.json)
+  // A rejected event relates to nothing and is found by no search.
+  const relation = accepted ? relationOf(pdu) : undefined
+  const search = accepted ? searchEntryOf(pdu) : undefined
   const streamPosition = yield* step('allocateStreamPosition')
   yield* step('insertEvent', {
     eventId: pdu.eventId,
@@ -130,7 +134,8 @@ export function* persistEventSteps(
     stateGroupAfter: after,
     redacts: pdu.redacts,
     prevEvents: pdu.prevEvents,
-    authEvents: pdu.authEvents,
+    ...(relation === undefined ? {} : { relation }),
+    ...(search === undefined ? {} : { search }),
   })
   const userIds: UserId[] = []
   if (memberships !== undefined && (memberships.set.length > 0 || memberships.remove.length > 0)) {

@@ -40,6 +40,44 @@ export class PostgresAccountDataStore implements AccountDataStore {
     })
   }
 
+  async update(
+    userId: UserId,
+    roomId: RoomId | undefined,
+    type: string,
+    change: (current: JsonObject | undefined) => JsonObject | undefined,
+  ): Promise<number | undefined> {
+    try {
+      return await pooledTransaction(this.#pool, this.#logger, async (client) => {
+        const ops = new PostgresEngineOps(client)
+        // The stream counter first: its row lock serializes this read-modify-write with every
+        // other account data write, also when the row does not exist yet (nothing to lock).
+        const position = await ops.allocateStreamPosition()
+        const { rows } = await client.query<{ content: string }>(
+          'SELECT content FROM account_data WHERE user_id = $1 AND room_id = $2 AND type = $3',
+          [userId, roomId ?? GLOBAL, type],
+        )
+        const row = rows[0]
+        const next = change(
+          row === undefined ? undefined : parseStoredObject(row.content, 'account data'),
+        )
+        // Rolls the position back: no change, no gap in the stream.
+        if (next === undefined) throw new Unchanged()
+        await client.query(
+          `INSERT INTO account_data (user_id, room_id, type, content, stream_position)
+           VALUES ($1, $2, $3, $4, $5)
+           ON CONFLICT (user_id, room_id, type) DO UPDATE
+           SET content = excluded.content, stream_position = excluded.stream_position`,
+          [userId, roomId ?? GLOBAL, type, canonicalJson(next), position],
+        )
+        await ops.notify({ position, roomIds: [], userIds: [userId], catchUp: false })
+        return position
+      })
+    } catch (error) {
+      if (error instanceof Unchanged) return undefined
+      throw error
+    }
+  }
+
   async get(
     userId: UserId,
     roomId: RoomId | undefined,
@@ -77,6 +115,9 @@ export class PostgresAccountDataStore implements AccountDataStore {
     }))
   }
 }
+
+/** Thrown inside `update`'s transaction to roll it back when there is nothing to write. */
+class Unchanged extends Error {}
 
 export class PostgresFilterStore implements FilterStore {
   readonly #pool: pg.Pool

@@ -14,6 +14,7 @@ import {
   type RegistrationTokenRow,
   type UserRow,
 } from '../engine/rows.js'
+import { profileSearchText } from '../engine/profile-search-text.js'
 import type {
   AccessTokenRecord,
   AccountStore,
@@ -41,15 +42,24 @@ export class PostgresAccountStore implements AccountStore {
   async createUser(user: NewUser): Promise<Result<UserRecord, UserInUse>> {
     // ON CONFLICT covers both the user ID and the localpart. A concurrent insert of the same user
     // makes this one wait for it to commit, then do nothing: exactly one registration wins.
+    // The profile is made by the same statement, so no account is ever without one.
     const { rows } = await this.#pool.query<UserRow>(
-      `INSERT INTO users (user_id, localpart, password_hash, is_admin, is_deactivated, created_ts)
-       VALUES ($1, $2, $3, $4, FALSE, $5) ON CONFLICT DO NOTHING RETURNING ${USER_COLUMNS}`,
+      `WITH inserted AS (
+         INSERT INTO users (user_id, localpart, password_hash, is_admin, is_deactivated, created_ts)
+         VALUES ($1, $2, $3, $4, FALSE, $5) ON CONFLICT DO NOTHING RETURNING ${USER_COLUMNS}
+       ), profile AS (
+         INSERT INTO profiles (user_id, displayname, avatar_url, search_text)
+         SELECT user_id, $6::text, NULL, $7::text FROM inserted
+       )
+       SELECT * FROM inserted`,
       [
         user.userId,
         userIdLocalpart(user.userId),
         user.passwordHash ?? null,
         user.isAdmin ?? false,
         user.createdTs,
+        user.displayName ?? null,
+        profileSearchText(user.userId, user.displayName),
       ],
     )
     const row = rows[0]
@@ -81,6 +91,15 @@ export class PostgresAccountStore implements AccountStore {
       [isAdmin, userId],
     )
     return rowCount === 1
+  }
+
+  async deactivatedUsersInRooms(): Promise<readonly UserId[]> {
+    const { rows } = await this.#pool.query<{ user_id: UserId }>(
+      `SELECT DISTINCT m.user_id FROM users u JOIN room_memberships m ON m.user_id = u.user_id
+       WHERE u.is_deactivated AND m.membership IN ('join', 'invite', 'knock')
+       ORDER BY m.user_id`,
+    )
+    return rows.map((row) => row.user_id)
   }
 
   deactivate(userId: UserId): Promise<boolean> {

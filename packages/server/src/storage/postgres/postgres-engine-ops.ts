@@ -184,46 +184,71 @@ export class PostgresEngineOps implements AsyncEngineOps {
   }
 
   async insertEvent(row: NewEventRow): Promise<void> {
-    // One statement (one round trip while the stream counter is held): the event, its edges and
-    // its auth events, with redacted_by from a redaction that arrived before it.
+    // One statement (one round trip while the stream counter is held): the event and its edges,
+    // with redacted_by from a redaction that arrived before it, and its relation
+    // and search vector unless that redaction exists.
+    const params: unknown[] = [
+      row.eventId,
+      row.roomId,
+      row.type,
+      row.stateKey ?? null,
+      row.sender,
+      row.depth,
+      row.originServerTs,
+      row.json,
+      row.streamPosition,
+      row.rejectionReason ?? null,
+      row.stateGroupBefore,
+      row.stateGroupAfter,
+      row.redacts ?? null,
+      row.prevEvents,
+    ]
+    const indexes: string[] = []
+    if (row.relation !== undefined) {
+      const at = params.length
+      const { relatesTo, relType, key, hasNewContent } = row.relation
+      params.push(relatesTo, relType, key ?? null, hasNewContent)
+      indexes.push(`relation AS (
+         INSERT INTO event_relations (event_id, room_id, relates_to_id, rel_type, aggregation_key,
+           has_new_content)
+         SELECT $1::text, $2::text, $${at + 1}::text, $${at + 2}::text, $${at + 3}::text,
+           $${at + 4}::boolean
+         WHERE NOT EXISTS (SELECT 1 FROM redaction)
+       )`)
+    }
+    if (row.search !== undefined) {
+      const at = params.length
+      params.push(row.search.key, row.search.text)
+      indexes.push(`search AS (
+         INSERT INTO event_search (event_id, key, vector)
+         SELECT $1::text, $${at + 1}::text, to_tsvector('english', $${at + 2}::text)
+         WHERE NOT EXISTS (SELECT 1 FROM redaction)
+       )`)
+    }
     await this.#db.query(
-      `WITH edges AS (
+      `WITH redaction AS (
+         SELECT event_id FROM events WHERE redacts = $1 AND room_id = $2 AND rejection_reason IS NULL
+         ORDER BY event_nid LIMIT 1
+       ), edges AS (
          INSERT INTO event_edges (event_id, prev_event_id)
-         SELECT $1::text, unnest($16::text[]) ON CONFLICT DO NOTHING
-       ), auth AS (
-         INSERT INTO event_auth (event_id, auth_event_id)
-         SELECT $1::text, unnest($17::text[]) ON CONFLICT DO NOTHING
-       )
+         SELECT $1::text, unnest($14::text[]) ON CONFLICT DO NOTHING
+       )${indexes.map((cte) => `, ${cte}`).join('')}
        INSERT INTO events (event_id, room_id, type, state_key, sender, depth, origin_server_ts, json,
          stream_position, rejection_reason, state_group_before, state_group_after, redacts, redacted_by)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13,
-         (SELECT event_id FROM events WHERE redacts = $14 AND room_id = $15 AND rejection_reason IS NULL
-          ORDER BY event_nid LIMIT 1))`,
-      [
-        row.eventId,
-        row.roomId,
-        row.type,
-        row.stateKey ?? null,
-        row.sender,
-        row.depth,
-        row.originServerTs,
-        row.json,
-        row.streamPosition,
-        row.rejectionReason ?? null,
-        row.stateGroupBefore,
-        row.stateGroupAfter,
-        row.redacts ?? null,
-        row.eventId,
-        row.roomId,
-        row.prevEvents,
-        row.authEvents,
-      ],
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, (SELECT event_id FROM redaction))`,
+      params,
     )
   }
 
   async markRedacted(roomId: RoomId, targetId: EventId, redactionId: EventId): Promise<void> {
     await this.#db.query(
-      `UPDATE events SET redacted_by = $1 WHERE event_id = $2 AND room_id = $3 AND redacted_by IS NULL`,
+      `WITH target AS (
+         UPDATE events SET redacted_by = $1
+         WHERE event_id = $2 AND room_id = $3 AND redacted_by IS NULL RETURNING event_id
+       ), relation AS (
+         DELETE FROM event_relations WHERE event_id IN (SELECT event_id FROM target)
+       )
+       DELETE FROM event_search WHERE event_id IN (SELECT event_id FROM target)`,
       [redactionId, targetId, roomId],
     )
   }

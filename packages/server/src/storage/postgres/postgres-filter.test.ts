@@ -30,4 +30,18 @@ describe('postgresFilterClause', () => {
     expect(postgresFilterClause({ notTypes: [], notSenders: [] }, params)).toBe('TRUE')
     expect(params.values).toEqual([])
   })
+  it('keeps ignored senders and contains_url in parameters and fixed SQL', () => {
+    const params = new Params()
+    const sql = postgresFilterClause(
+      { ignoredSenders: ['@x:y' as never], containsUrl: false },
+      params,
+    )
+    expect(params.values).toEqual([['@x:y']])
+    expect(sql).toBe(
+      "(e.state_key IS NOT NULL OR NOT (e.sender = ANY($1::text[]))) AND (e.redacted_by IS NOT NULL OR json_typeof(e.json::json -> 'content' -> 'url') IS DISTINCT FROM 'string')",
+    )
+    expect(postgresFilterClause({ containsUrl: true }, new Params())).toBe(
+      "(e.redacted_by IS NULL AND json_typeof(e.json::json -> 'content' -> 'url') = 'string')",
+    )
+  })
 })

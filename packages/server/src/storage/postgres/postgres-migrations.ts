@@ -215,4 +215,184 @@ CREATE INDEX txn_ids_by_event ON txn_ids (event_id);
 CREATE INDEX room_memberships_by_room ON room_memberships (room_id, membership, stream_position);
 `,
   },
+  {
+    version: 5,
+    name: 'profiles_and_directory',
+    sql: `
+-- One row per local user, made with the account. search_text holds the lowercased words of the
+-- user ID and display name, each preceded by a space, so that "a word starts with w" is
+-- LIKE '% w%' in either dialect (profile-search-text.ts computes it).
+CREATE TABLE profiles (
+  user_id TEXT PRIMARY KEY REFERENCES users (user_id) ON DELETE CASCADE,
+  displayname TEXT,
+  avatar_url TEXT,
+  search_text TEXT NOT NULL
+);
+-- Accounts made before profiles existed get what a new account gets: the localpart as name.
+INSERT INTO profiles (user_id, displayname, avatar_url, search_text)
+SELECT user_id, localpart, NULL, ' ' || replace(replace(replace(replace(replace(replace(replace(replace(replace(lower(substr(user_id, 2)), '.', ' '), '_', ' '), '-', ' '), '=', ' '), '/', ' '), '+', ' '), ':', ' '), '[', ' '), ']', ' ') || ' ' FROM users;
+
+-- The user directory looks up rooms by their join rule and history visibility.
+CREATE INDEX current_state_by_type ON current_state (type, state_key);
+CREATE INDEX rooms_published ON rooms (room_id) WHERE is_public;
+`,
+  },
+  {
+    version: 6,
+    name: 'ephemeral',
+    // Typing notices and presence live here, not in one process's memory, so that every worker
+    // serves the same answer (see storage/typing-store.ts and storage/presence-store.ts).
+    sql: `
+CREATE TABLE typing (
+  room_id TEXT NOT NULL,
+  user_id TEXT NOT NULL,
+  expires_ts BIGINT NOT NULL,
+  active BOOLEAN NOT NULL,
+  stream_position BIGINT NOT NULL,
+  PRIMARY KEY (room_id, user_id)
+);
+CREATE INDEX typing_by_room_stream ON typing (room_id, stream_position);
+CREATE INDEX typing_active_by_expiry ON typing (expires_ts) WHERE active;
+
+CREATE TABLE presence (
+  user_id TEXT PRIMARY KEY,
+  state TEXT NOT NULL,
+  status_msg TEXT,
+  last_active_ts BIGINT NOT NULL,
+  last_sync_ts BIGINT NOT NULL,
+  stream_position BIGINT NOT NULL
+);
+CREATE INDEX presence_by_stream ON presence (stream_position);
+CREATE INDEX presence_not_offline ON presence (last_sync_ts) WHERE state <> 'offline';
+CREATE INDEX presence_online_by_activity ON presence (last_active_ts) WHERE state = 'online';
+`,
+  },
+  {
+    version: 7,
+    name: 'push_and_receipts',
+    sql: `
+CREATE TABLE receipts (
+  room_id TEXT NOT NULL,
+  user_id TEXT NOT NULL,
+  receipt_type TEXT NOT NULL,
+  thread_id TEXT NOT NULL,
+  event_id TEXT NOT NULL,
+  event_position BIGINT NOT NULL,
+  ts BIGINT NOT NULL,
+  stream_position BIGINT NOT NULL,
+  PRIMARY KEY (room_id, user_id, receipt_type, thread_id)
+);
+CREATE INDEX receipts_by_room_stream ON receipts (room_id, stream_position);
+
+CREATE TABLE push_actions (
+  user_id TEXT NOT NULL,
+  room_id TEXT NOT NULL,
+  stream_position BIGINT NOT NULL,
+  thread_id TEXT NOT NULL,
+  actions TEXT NOT NULL,
+  highlight BOOLEAN NOT NULL,
+  ts BIGINT NOT NULL,
+  PRIMARY KEY (user_id, room_id, stream_position)
+);
+
+CREATE TABLE read_positions (
+  user_id TEXT NOT NULL,
+  room_id TEXT NOT NULL,
+  thread_id TEXT NOT NULL,
+  position BIGINT NOT NULL,
+  PRIMARY KEY (user_id, room_id, thread_id)
+);
+
+CREATE TABLE push_cursor (
+  name TEXT PRIMARY KEY,
+  position BIGINT NOT NULL
+);
+INSERT INTO push_cursor (name, position) SELECT 'events', position FROM stream_positions WHERE name = 'main';
+
+CREATE INDEX account_data_by_type_stream ON account_data (type, stream_position);
+`,
+  },
+  {
+    version: 8,
+    name: 'relations_and_search',
+    // Relations and search vectors are written with each event (engine/event-index.ts decides
+    // what they are) and dropped when it is redacted; the backfill indexes what earlier versions
+    // stored (skipping events with a \u0000 escape, which jsonb refuses). Search uses the
+    // 'english' configuration (stemming and stop words).
+    sql: `
+CREATE TABLE event_relations (
+  event_id TEXT PRIMARY KEY,
+  room_id TEXT NOT NULL,
+  relates_to_id TEXT NOT NULL,
+  rel_type TEXT NOT NULL,
+  aggregation_key TEXT,
+  has_new_content BOOLEAN NOT NULL DEFAULT FALSE
+);
+CREATE INDEX event_relations_parent ON event_relations (relates_to_id, rel_type);
+CREATE INDEX event_relations_room ON event_relations (room_id, rel_type, relates_to_id);
+
+CREATE TABLE event_search (
+  event_id TEXT PRIMARY KEY,
+  key TEXT NOT NULL,
+  vector TSVECTOR NOT NULL
+);
+CREATE INDEX event_search_vector ON event_search USING GIN (vector);
+
+INSERT INTO event_relations (event_id, room_id, relates_to_id, rel_type, aggregation_key,
+  has_new_content)
+SELECT event_id, room_id, rel->>'event_id', rel->>'rel_type',
+  CASE WHEN rel->>'rel_type' = 'm.annotation' AND jsonb_typeof(rel->'key') = 'string'
+    THEN rel->>'key' END,
+  type = 'm.room.encrypted' OR jsonb_typeof(new_content) IS NOT DISTINCT FROM 'object'
+FROM (SELECT event_id, room_id, type, json::jsonb->'content'->'m.relates_to' AS rel,
+        json::jsonb->'content'->'m.new_content' AS new_content FROM events
+      WHERE rejection_reason IS NULL AND redacted_by IS NULL AND stream_position IS NOT NULL
+        AND position('m.relates_to' in json) > 0 AND position('\\u0000' in json) = 0) candidates
+WHERE jsonb_typeof(rel) = 'object'
+  AND jsonb_typeof(rel->'rel_type') = 'string' AND jsonb_typeof(rel->'event_id') = 'string'
+  AND rel->>'rel_type' <> '' AND rel->>'event_id' LIKE '$%' AND rel->>'event_id' <> event_id;
+
+INSERT INTO event_search (event_id, key, vector)
+SELECT event_id, 'content.' || field, to_tsvector('english', value->>field)
+FROM (SELECT event_id, json::jsonb->'content' AS value,
+        CASE type WHEN 'm.room.message' THEN 'body' WHEN 'm.room.name' THEN 'name'
+          ELSE 'topic' END AS field
+      FROM events
+      WHERE rejection_reason IS NULL AND redacted_by IS NULL AND stream_position IS NOT NULL
+        AND (type = 'm.room.message' OR (type IN ('m.room.name', 'm.room.topic') AND state_key = ''))
+        AND position('\\u0000' in json) = 0) candidates
+WHERE jsonb_typeof(value->field) = 'string' AND trim(value->>field) <> '';
+`,
+  },
+  {
+    version: 9,
+    name: 'leaner_event_writes',
+    // Every tree an event insert touches is another page written and synced per send. These
+    // were never read: events are found by ID, room and stream position, and auth events are
+    // in each event's own JSON.
+    sql: `
+DROP INDEX events_room_depth;
+DROP INDEX events_type_state_key;
+DROP TABLE event_auth;
+`,
+  },
+  {
+    version: 10,
+    name: 'content_reports',
+    // Reports of events, rooms and users (client-server-api §Reporting Content), for admins.
+    // user_id is the reported user, or the sender of a reported event.
+    sql: `
+CREATE TABLE content_reports (
+  id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  kind TEXT NOT NULL CHECK (kind IN ('event', 'room', 'user')),
+  reporter TEXT NOT NULL,
+  room_id TEXT,
+  event_id TEXT,
+  user_id TEXT,
+  reason TEXT,
+  score INTEGER,
+  received_ts BIGINT NOT NULL
+);
+`,
+  },
 ]

@@ -28,8 +28,17 @@ import { PostgresNotifier } from './postgres-notifier.js'
 import { PostgresRoomStore } from './postgres-room-store.js'
 import { PostgresSyncStore } from './postgres-sync-store.js'
 import { PostgresForgottenRoomStore } from './postgres-forgotten-room-store.js'
+import { PostgresReportStore } from './postgres-report-store.js'
+import { PostgresRelationStore } from './postgres-relation-store.js'
+import { PostgresSearchStore } from './postgres-search-store.js'
 import { PostgresRoomAliasStore } from './postgres-room-alias-store.js'
+import { PostgresProfileStore } from './postgres-profile-store.js'
+import { PostgresRoomDirectoryStore } from './postgres-room-directory-store.js'
 import { PostgresUiaSessionStore } from './postgres-uia-session-store.js'
+import { PostgresPresenceStore } from './postgres-presence-store.js'
+import { PostgresTypingStore } from './postgres-typing-store.js'
+import { PostgresPushStore } from './postgres-push-store.js'
+import { PostgresReceiptStore } from './postgres-receipt-store.js'
 import { roomLockKey } from './room-lock-key.js'
 
 export const DEFAULT_POOL_SIZE = 10
@@ -121,7 +130,16 @@ class PostgresStorage implements Storage {
   readonly uiaSessions: PostgresUiaSessionStore
   readonly roomAliases: PostgresRoomAliasStore
   readonly forgottenRooms: PostgresForgottenRoomStore
+  readonly receipts: PostgresReceiptStore
+  readonly push: PostgresPushStore
+  readonly relations: PostgresRelationStore
+  readonly search: PostgresSearchStore
+  readonly profiles: PostgresProfileStore
+  readonly roomDirectory: PostgresRoomDirectoryStore
   readonly sync: PostgresSyncStore
+  readonly typing: PostgresTypingStore
+  readonly presence: PostgresPresenceStore
+  readonly reports: PostgresReportStore
 
   readonly #pool: pg.Pool
   readonly #logger: Logger | undefined
@@ -160,7 +178,16 @@ class PostgresStorage implements Storage {
     this.uiaSessions = new PostgresUiaSessionStore(pool, options.logger)
     this.roomAliases = new PostgresRoomAliasStore(pool)
     this.forgottenRooms = new PostgresForgottenRoomStore(pool)
+    this.receipts = new PostgresReceiptStore(pool, options.logger)
+    this.push = new PostgresPushStore(pool, options.logger)
+    this.relations = new PostgresRelationStore(pool)
+    this.search = new PostgresSearchStore(pool)
+    this.profiles = new PostgresProfileStore(pool)
+    this.roomDirectory = new PostgresRoomDirectoryStore(pool)
     this.sync = new PostgresSyncStore(pool)
+    this.typing = new PostgresTypingStore(pool, options.logger)
+    this.presence = new PostgresPresenceStore(pool, options.logger)
+    this.reports = new PostgresReportStore(pool)
     this.streams = { notifier: this.#notifier, currentPosition }
     this.state = {
       loadState: (groupId) => this.#loadState(groupId),

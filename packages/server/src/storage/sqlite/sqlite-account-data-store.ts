@@ -54,6 +54,48 @@ export class SqliteAccountDataStore implements AccountDataStore {
     })
   }
 
+  update(
+    userId: UserId,
+    roomId: RoomId | undefined,
+    type: string,
+    change: (current: JsonObject | undefined) => JsonObject | undefined,
+  ): Promise<number | undefined> {
+    return settle(() => {
+      // The write transaction holds the database's one write lock from the read to the write.
+      const position = this.#q.db
+        .transaction((): number | undefined => {
+          const row = this.#q.one<{ content: string }>(
+            'SELECT content FROM account_data WHERE user_id = ? AND room_id = ? AND type = ?',
+            userId,
+            roomId ?? GLOBAL,
+            type,
+          )
+          const next = change(
+            row === undefined ? undefined : parseStoredObject(row.content, 'account data'),
+          )
+          if (next === undefined) return undefined
+          const streamPosition = new SqliteEngineOps(this.#q).allocateStreamPosition()
+          this.#q.run(
+            `INSERT INTO account_data (user_id, room_id, type, content, stream_position)
+             VALUES (?, ?, ?, ?, ?)
+             ON CONFLICT (user_id, room_id, type) DO UPDATE
+             SET content = excluded.content, stream_position = excluded.stream_position`,
+            userId,
+            roomId ?? GLOBAL,
+            type,
+            canonicalJson(next),
+            streamPosition,
+          )
+          return streamPosition
+        })
+        .immediate()
+      if (position !== undefined) {
+        this.#afterCommit({ position, roomIds: [], userIds: [userId], catchUp: false })
+      }
+      return position
+    })
+  }
+
   get(userId: UserId, roomId: RoomId | undefined, type: string): Promise<JsonObject | undefined> {
     return settle(() => {
       const row = this.#q.one<{ content: string }>(

@@ -12,6 +12,7 @@ import {
   type RegistrationTokenRow,
   type UserRow,
 } from '../engine/rows.js'
+import { profileSearchText } from '../engine/profile-search-text.js'
 import type {
   AccessTokenRecord,
   AccountStore,
@@ -36,16 +37,31 @@ export class SqliteAccountStore implements AccountStore {
 
   createUser(user: NewUser): Promise<Result<UserRecord, UserInUse>> {
     return settle(() => {
-      // ON CONFLICT covers both the user ID and the localpart: one statement, so it is atomic.
-      const row = this.#q.one<UserRow>(
-        `INSERT INTO users (user_id, localpart, password_hash, is_admin, is_deactivated, created_ts)
-       VALUES (?, ?, ?, ?, 0, ?) ON CONFLICT DO NOTHING RETURNING ${USER_COLUMNS}`,
-        user.userId,
-        userIdLocalpart(user.userId),
-        user.passwordHash ?? null,
-        sqlBool(user.isAdmin ?? false),
-        user.createdTs,
-      )
+      // ON CONFLICT covers both the user ID and the localpart; the profile is made in the same
+      // transaction, so no account is ever without one.
+      const row = this.#q.db
+        .transaction(() => {
+          const inserted = this.#q.one<UserRow>(
+            `INSERT INTO users (user_id, localpart, password_hash, is_admin, is_deactivated, created_ts)
+           VALUES (?, ?, ?, ?, 0, ?) ON CONFLICT DO NOTHING RETURNING ${USER_COLUMNS}`,
+            user.userId,
+            userIdLocalpart(user.userId),
+            user.passwordHash ?? null,
+            sqlBool(user.isAdmin ?? false),
+            user.createdTs,
+          )
+          if (inserted !== undefined) {
+            this.#q.run(
+              `INSERT INTO profiles (user_id, displayname, avatar_url, search_text)
+               VALUES (?, ?, NULL, ?)`,
+              user.userId,
+              user.displayName ?? null,
+              profileSearchText(user.userId, user.displayName),
+            )
+          }
+          return inserted
+        })
+        .immediate()
       return row === undefined
         ? err({ errcode: 'M_USER_IN_USE', error: `${user.userId} is already taken` })
         : ok(userFromRow(row))
@@ -82,6 +98,18 @@ export class SqliteAccountStore implements AccountStore {
       )
       return changed === 1
     })
+  }
+
+  deactivatedUsersInRooms(): Promise<readonly UserId[]> {
+    return settle(() =>
+      this.#q
+        .all<{ user_id: UserId }>(
+          `SELECT DISTINCT m.user_id FROM users u JOIN room_memberships m ON m.user_id = u.user_id
+           WHERE u.is_deactivated = 1 AND m.membership IN ('join', 'invite', 'knock')
+           ORDER BY m.user_id`,
+        )
+        .map((row) => row.user_id),
+    )
   }
 
   deactivate(userId: UserId): Promise<boolean> {

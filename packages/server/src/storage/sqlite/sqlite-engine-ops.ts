@@ -25,6 +25,8 @@ interface GroupRow {
 export class SqliteEngineOps implements EngineOps {
   readonly #q: SqliteStatements
   readonly notifications: StreamNotification[] = []
+  /** Search text was queued for the index (see SqliteSearchStore). */
+  queuedSearch = false
 
   constructor(statements: SqliteStatements) {
     this.#q = statements
@@ -170,46 +172,84 @@ export class SqliteEngineOps implements EngineOps {
   }
 
   insertEvent(row: NewEventRow): void {
-    this.#q.run(
-      `INSERT INTO events (event_id, room_id, type, state_key, sender, depth, origin_server_ts, json,
+    const inserted = this.#q
+      .get(
+        `INSERT INTO events (event_id, room_id, type, state_key, sender, depth, origin_server_ts, json,
          stream_position, rejection_reason, state_group_before, state_group_after, redacts, redacted_by)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,
          (SELECT event_id FROM events WHERE redacts = ? AND room_id = ? AND rejection_reason IS NULL
           ORDER BY event_nid LIMIT 1))`,
-      row.eventId,
-      row.roomId,
-      row.type,
-      row.stateKey ?? null,
-      row.sender,
-      row.depth,
-      row.originServerTs,
-      row.json,
-      row.streamPosition,
-      row.rejectionReason ?? null,
-      row.stateGroupBefore,
-      row.stateGroupAfter,
-      row.redacts ?? null,
-      row.eventId,
-      row.roomId,
-    )
+      )
+      .run(
+        row.eventId,
+        row.roomId,
+        row.type,
+        row.stateKey ?? null,
+        row.sender,
+        row.depth,
+        row.originServerTs,
+        row.json,
+        row.streamPosition,
+        row.rejectionReason ?? null,
+        row.stateGroupBefore,
+        row.stateGroupAfter,
+        row.redacts ?? null,
+        row.eventId,
+        row.roomId,
+      )
+    if (row.relation !== undefined || row.search !== undefined) {
+      this.#index(row, Number(inserted.lastInsertRowid))
+    }
     const edge = this.#q.get(
       'INSERT INTO event_edges (event_id, prev_event_id) VALUES (?, ?) ON CONFLICT DO NOTHING',
     )
     for (const prev of row.prevEvents) edge.run(row.eventId, prev)
-    const auth = this.#q.get(
-      'INSERT INTO event_auth (event_id, auth_event_id) VALUES (?, ?) ON CONFLICT DO NOTHING',
+  }
+
+  /** The event's relation and search text, unless a redaction of it arrived first. */
+  #index(row: NewEventRow, eventNid: number): void {
+    const redacted = this.#q.one<{ redacted_by: string | null }>(
+      'SELECT redacted_by FROM events WHERE event_nid = ?',
+      eventNid,
     )
-    for (const authId of row.authEvents) auth.run(row.eventId, authId)
+    if (redacted === undefined || redacted.redacted_by !== null) return
+    if (row.relation !== undefined) {
+      this.#q.run(
+        `INSERT INTO event_relations (event_id, room_id, relates_to_id, rel_type, aggregation_key,
+           has_new_content)
+         VALUES (?, ?, ?, ?, ?, ?)`,
+        row.eventId,
+        row.roomId,
+        row.relation.relatesTo,
+        row.relation.relType,
+        row.relation.key ?? null,
+        sqlBool(row.relation.hasNewContent),
+      )
+    }
+    if (row.search !== undefined) {
+      // Queued: an FTS5 insert costs a segment per commit, a batch of them costs one.
+      this.queuedSearch = true
+      this.#q.run(
+        'INSERT INTO event_search_pending (event_nid, key, text) VALUES (?, ?, ?)',
+        eventNid,
+        row.search.key,
+        row.search.text,
+      )
+    }
   }
 
   markRedacted(roomId: RoomId, targetId: EventId, redactionId: EventId): void {
-    this.#q.run(
+    const target = this.#q.one<{ event_nid: number }>(
       `UPDATE events SET redacted_by = ?
-       WHERE event_id = ? AND room_id = ? AND redacted_by IS NULL`,
+       WHERE event_id = ? AND room_id = ? AND redacted_by IS NULL RETURNING event_nid`,
       redactionId,
       targetId,
       roomId,
     )
+    if (target === undefined) return
+    this.#q.run('DELETE FROM event_relations WHERE event_id = ?', targetId)
+    this.#q.run('DELETE FROM event_search_pending WHERE event_nid = ?', target.event_nid)
+    this.#q.run('DELETE FROM event_search WHERE rowid = ?', target.event_nid)
   }
 
   applyCurrentState(

@@ -12,16 +12,18 @@ describe('wildcardToGlob', () => {
 
 describe('sqliteFilterClause', () => {
   const db = new Database(':memory:')
-  db.exec(`CREATE TABLE events (type TEXT, sender TEXT)`)
-  const rows: [string, string][] = [
-    ['m.room.message', '@a:x'],
-    ['m.room.member', '@b:x'],
-    ['m.reaction', '@a:x'],
-    ['M.ROOM.MESSAGE', '@a:x'],
-    ['a?b', '@c:x'],
-    ['axb', '@c:x'],
+  db.exec(
+    `CREATE TABLE events (type TEXT, sender TEXT, state_key TEXT, json TEXT, redacted_by TEXT)`,
+  )
+  const rows: [string, string, string | null, string, string | null][] = [
+    ['m.room.message', '@a:x', null, '{"content":{"url":"mxc://x/1"}}', null],
+    ['m.room.member', '@b:x', '@b:x', '{"content":{"membership":"join"}}', null],
+    ['m.reaction', '@a:x', null, '{"content":{}}', null],
+    ['M.ROOM.MESSAGE', '@a:x', null, '{"content":{"url":5}}', null],
+    ['a?b', '@c:x', null, '{"content":{"url":"mxc://x/2"}}', '$redaction'],
+    ['axb', '@c:x', null, '{"content":{"url":{"nested":"x"}}}', null],
   ]
-  for (const row of rows) db.prepare('INSERT INTO events VALUES (?, ?)').run(...row)
+  for (const row of rows) db.prepare('INSERT INTO events VALUES (?, ?, ?, ?, ?)').run(...row)
 
   function select(filter: Parameters<typeof sqliteFilterClause>[0]): string[] {
     const clause = sqliteFilterClause(filter)
@@ -50,5 +52,26 @@ describe('sqliteFilterClause', () => {
     expect(select({ senders: ['@a:x' as UserId], notTypes: ['*'] })).toEqual([])
     expect(select({ notSenders: ['@a:x' as UserId] })).toEqual(['m.room.member', 'a?b', 'axb'])
     expect(select({ senders: [] })).toEqual([])
+  })
+  it('leaves out the non-state events of ignored users, keeping their state', () => {
+    expect(select({ ignoredSenders: ['@b:x' as UserId, '@c:x' as UserId] })).toEqual([
+      'm.room.message',
+      'm.room.member',
+      'm.reaction',
+      'M.ROOM.MESSAGE',
+    ])
+    expect(select({ ignoredSenders: [] })).toHaveLength(rows.length)
+  })
+
+  it('reads contains_url from the stored content: a string url, not redacted', () => {
+    expect(select({ containsUrl: true })).toEqual(['m.room.message'])
+    expect(select({ containsUrl: false })).toEqual([
+      'm.room.member',
+      'm.reaction',
+      'M.ROOM.MESSAGE',
+      'a?b',
+      'axb',
+    ])
+    expect(select({ containsUrl: true, types: ['m.reaction'] })).toEqual([])
   })
 })

@@ -32,6 +32,16 @@ export function sqliteFilterClause(filter: EventFilter | undefined): SqlClause {
     parts.push('e.sender NOT IN (SELECT value FROM json_each(?))')
     params.push(sqlList(filter.notSenders))
   }
+  if (filter?.ignoredSenders !== undefined && filter.ignoredSenders.length > 0) {
+    parts.push('(e.state_key IS NOT NULL OR e.sender NOT IN (SELECT value FROM json_each(?)))')
+    params.push(sqlList(filter.ignoredSenders))
+  }
+  // Read from the stored JSON: the rows scanned are the page's, so the LIMIT stays exact.
+  if (filter?.containsUrl === true) {
+    parts.push(`(e.redacted_by IS NULL AND json_type(e.json, '$.content.url') = 'text')`)
+  } else if (filter?.containsUrl === false) {
+    parts.push(`(e.redacted_by IS NOT NULL OR json_type(e.json, '$.content.url') IS NOT 'text')`)
+  }
   return { sql: parts.length === 0 ? '1' : parts.join(' AND '), params }
 }
 

@@ -214,4 +214,189 @@ CREATE INDEX txn_ids_by_event ON txn_ids (event_id);
 CREATE INDEX room_memberships_by_room ON room_memberships (room_id, membership, stream_position);
 `,
   },
+  {
+    version: 5,
+    name: 'profiles_and_directory',
+    sql: `
+-- One row per local user, made with the account. search_text holds the lowercased words of the
+-- user ID and display name, each preceded by a space, so that "a word starts with w" is
+-- LIKE '% w%' in either dialect (profile-search-text.ts computes it).
+CREATE TABLE profiles (
+  user_id TEXT PRIMARY KEY REFERENCES users (user_id) ON DELETE CASCADE,
+  displayname TEXT,
+  avatar_url TEXT,
+  search_text TEXT NOT NULL
+) STRICT;
+-- Accounts made before profiles existed get what a new account gets: the localpart as name.
+INSERT INTO profiles (user_id, displayname, avatar_url, search_text)
+SELECT user_id, localpart, NULL, ' ' || replace(replace(replace(replace(replace(replace(replace(replace(replace(lower(substr(user_id, 2)), '.', ' '), '_', ' '), '-', ' '), '=', ' '), '/', ' '), '+', ' '), ':', ' '), '[', ' '), ']', ' ') || ' ' FROM users;
+
+-- The user directory looks up rooms by their join rule and history visibility.
+CREATE INDEX current_state_by_type ON current_state (type, state_key);
+CREATE INDEX rooms_published ON rooms (room_id) WHERE is_public = 1;
+`,
+  },
+  {
+    version: 6,
+    name: 'ephemeral',
+    // Typing notices and presence live here, not in one process's memory, so that every worker
+    // serves the same answer (see storage/typing-store.ts and storage/presence-store.ts).
+    sql: `
+CREATE TABLE typing (
+  room_id TEXT NOT NULL,
+  user_id TEXT NOT NULL,
+  expires_ts INTEGER NOT NULL,
+  active INTEGER NOT NULL,
+  stream_position INTEGER NOT NULL,
+  PRIMARY KEY (room_id, user_id)
+) STRICT, WITHOUT ROWID;
+CREATE INDEX typing_by_room_stream ON typing (room_id, stream_position);
+CREATE INDEX typing_active_by_expiry ON typing (expires_ts) WHERE active = 1;
+
+CREATE TABLE presence (
+  user_id TEXT PRIMARY KEY,
+  state TEXT NOT NULL,
+  status_msg TEXT,
+  last_active_ts INTEGER NOT NULL,
+  last_sync_ts INTEGER NOT NULL,
+  stream_position INTEGER NOT NULL
+) STRICT, WITHOUT ROWID;
+CREATE INDEX presence_by_stream ON presence (stream_position);
+CREATE INDEX presence_not_offline ON presence (last_sync_ts) WHERE state <> 'offline';
+CREATE INDEX presence_online_by_activity ON presence (last_active_ts) WHERE state = 'online';
+`,
+  },
+  {
+    version: 7,
+    name: 'push_and_receipts',
+    sql: `
+CREATE TABLE receipts (
+  room_id TEXT NOT NULL,
+  user_id TEXT NOT NULL,
+  receipt_type TEXT NOT NULL,
+  thread_id TEXT NOT NULL,
+  event_id TEXT NOT NULL,
+  event_position INTEGER NOT NULL,
+  ts INTEGER NOT NULL,
+  stream_position INTEGER NOT NULL,
+  PRIMARY KEY (room_id, user_id, receipt_type, thread_id)
+) STRICT, WITHOUT ROWID;
+CREATE INDEX receipts_by_room_stream ON receipts (room_id, stream_position);
+
+CREATE TABLE push_actions (
+  user_id TEXT NOT NULL,
+  room_id TEXT NOT NULL,
+  stream_position INTEGER NOT NULL,
+  thread_id TEXT NOT NULL,
+  actions TEXT NOT NULL,
+  highlight INTEGER NOT NULL,
+  ts INTEGER NOT NULL,
+  PRIMARY KEY (user_id, room_id, stream_position)
+) STRICT, WITHOUT ROWID;
+
+CREATE TABLE read_positions (
+  user_id TEXT NOT NULL,
+  room_id TEXT NOT NULL,
+  thread_id TEXT NOT NULL,
+  position INTEGER NOT NULL,
+  PRIMARY KEY (user_id, room_id, thread_id)
+) STRICT, WITHOUT ROWID;
+
+CREATE TABLE push_cursor (
+  name TEXT PRIMARY KEY,
+  position INTEGER NOT NULL
+) STRICT;
+INSERT INTO push_cursor (name, position) SELECT 'events', position FROM stream_positions WHERE name = 'main';
+
+CREATE INDEX account_data_by_type_stream ON account_data (type, stream_position);
+`,
+  },
+  {
+    version: 8,
+    name: 'relations_and_search',
+    // Relations and search text are written with each event (engine/event-index.ts decides what
+    // they are) and dropped when it is redacted; the backfill indexes what earlier versions stored.
+    // Search rows are keyed by the event's event_nid. A send only queues its text in
+    // event_search_pending (a plain row); the FTS index takes it in batches (sqlite-search-store.ts).
+    sql: `
+CREATE TABLE event_relations (
+  event_id TEXT PRIMARY KEY,
+  room_id TEXT NOT NULL,
+  relates_to_id TEXT NOT NULL,
+  rel_type TEXT NOT NULL,
+  aggregation_key TEXT,
+  has_new_content INTEGER NOT NULL DEFAULT 0
+) STRICT, WITHOUT ROWID;
+CREATE INDEX event_relations_parent ON event_relations (relates_to_id, rel_type);
+CREATE INDEX event_relations_room ON event_relations (room_id, rel_type, relates_to_id);
+
+CREATE VIRTUAL TABLE event_search USING fts5 (
+  text,
+  key UNINDEXED,
+  tokenize = 'porter unicode61 remove_diacritics 2'
+);
+CREATE TABLE event_search_pending (
+  event_nid INTEGER PRIMARY KEY,
+  key TEXT NOT NULL,
+  text TEXT NOT NULL
+) STRICT;
+
+INSERT INTO event_relations (event_id, room_id, relates_to_id, rel_type, aggregation_key,
+  has_new_content)
+SELECT event_id, room_id, json_extract(json, '$.content."m.relates_to".event_id'),
+  json_extract(json, '$.content."m.relates_to".rel_type'),
+  CASE WHEN json_extract(json, '$.content."m.relates_to".rel_type') = 'm.annotation'
+    AND json_type(json, '$.content."m.relates_to".key') = 'text'
+    THEN json_extract(json, '$.content."m.relates_to".key') END,
+  type = 'm.room.encrypted' OR json_type(json, '$.content."m.new_content"') IS 'object'
+FROM events
+WHERE rejection_reason IS NULL AND redacted_by IS NULL AND stream_position IS NOT NULL
+  AND json_type(json, '$.content."m.relates_to".rel_type') = 'text'
+  AND json_type(json, '$.content."m.relates_to".event_id') = 'text'
+  AND json_extract(json, '$.content."m.relates_to".rel_type') <> ''
+  AND json_extract(json, '$.content."m.relates_to".event_id') LIKE '$%'
+  AND json_extract(json, '$.content."m.relates_to".event_id') <> event_id;
+
+INSERT INTO event_search (rowid, text, key)
+SELECT event_nid, json_extract(json, '$.content.' || field),  'content.' || field
+FROM (SELECT event_nid, json, CASE type WHEN 'm.room.message' THEN 'body'
+        WHEN 'm.room.name' THEN 'name' ELSE 'topic' END AS field
+      FROM events
+      WHERE rejection_reason IS NULL AND redacted_by IS NULL AND stream_position IS NOT NULL
+        AND (type = 'm.room.message' OR (type IN ('m.room.name', 'm.room.topic') AND state_key = '')))
+WHERE json_type(json, '$.content.' || field) = 'text'
+  AND trim(json_extract(json, '$.content.' || field)) <> '';
+`,
+  },
+  {
+    version: 9,
+    name: 'leaner_event_writes',
+    // Every tree an event insert touches is another page written and synced per send. These
+    // were never read: events are found by ID, room and stream position, and auth events are
+    // in each event's own JSON.
+    sql: `
+DROP INDEX events_room_depth;
+DROP INDEX events_type_state_key;
+DROP TABLE event_auth;
+`,
+  },
+  {
+    version: 10,
+    name: 'content_reports',
+    // Reports of events, rooms and users (client-server-api §Reporting Content), for admins.
+    // user_id is the reported user, or the sender of a reported event.
+    sql: `
+CREATE TABLE content_reports (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  kind TEXT NOT NULL CHECK (kind IN ('event', 'room', 'user')),
+  reporter TEXT NOT NULL,
+  room_id TEXT,
+  event_id TEXT,
+  user_id TEXT,
+  reason TEXT,
+  score INTEGER,
+  received_ts INTEGER NOT NULL
+) STRICT;
+`,
+  },
 ]

@@ -28,8 +28,17 @@ import { SQLITE_MIGRATIONS } from './sqlite-migrations.js'
 import { SqliteRoomStore } from './sqlite-room-store.js'
 import { SqliteSyncStore } from './sqlite-sync-store.js'
 import { SqliteForgottenRoomStore } from './sqlite-forgotten-room-store.js'
+import { SqliteReportStore } from './sqlite-report-store.js'
+import { SqliteRelationStore } from './sqlite-relation-store.js'
+import { SqliteSearchStore } from './sqlite-search-store.js'
 import { SqliteRoomAliasStore } from './sqlite-room-alias-store.js'
+import { SqliteProfileStore } from './sqlite-profile-store.js'
+import { SqliteRoomDirectoryStore } from './sqlite-room-directory-store.js'
 import { SqliteUiaSessionStore } from './sqlite-uia-session-store.js'
+import { SqlitePresenceStore } from './sqlite-presence-store.js'
+import { SqliteTypingStore } from './sqlite-typing-store.js'
+import { SqlitePushStore } from './sqlite-push-store.js'
+import { SqliteReceiptStore } from './sqlite-receipt-store.js'
 import { settle, SqliteStatements } from './sqlite-statements.js'
 
 export const SQLITE_MEMORY = ':memory:'
@@ -99,7 +108,16 @@ class SqliteStorage implements Storage {
   readonly uiaSessions: SqliteUiaSessionStore
   readonly roomAliases: SqliteRoomAliasStore
   readonly forgottenRooms: SqliteForgottenRoomStore
+  readonly receipts: SqliteReceiptStore
+  readonly push: SqlitePushStore
+  readonly relations: SqliteRelationStore
+  readonly search: SqliteSearchStore
+  readonly profiles: SqliteProfileStore
+  readonly roomDirectory: SqliteRoomDirectoryStore
   readonly sync: SqliteSyncStore
+  readonly typing: SqliteTypingStore
+  readonly presence: SqlitePresenceStore
+  readonly reports: SqliteReportStore
 
   readonly #db: Database.Database
   readonly #q: SqliteStatements
@@ -129,7 +147,16 @@ class SqliteStorage implements Storage {
     this.uiaSessions = new SqliteUiaSessionStore(this.#q)
     this.roomAliases = new SqliteRoomAliasStore(this.#q)
     this.forgottenRooms = new SqliteForgottenRoomStore(this.#q)
+    this.receipts = new SqliteReceiptStore(this.#q, emit)
+    this.push = new SqlitePushStore(this.#q)
+    this.relations = new SqliteRelationStore(this.#q)
+    this.search = new SqliteSearchStore(this.#q)
+    this.profiles = new SqliteProfileStore(this.#q)
+    this.roomDirectory = new SqliteRoomDirectoryStore(this.#q)
     this.sync = new SqliteSyncStore(this.#q)
+    this.typing = new SqliteTypingStore(this.#q, emit)
+    this.presence = new SqlitePresenceStore(this.#q, emit)
+    this.reports = new SqliteReportStore(this.#q)
     this.state = {
       loadState: (groupId) => this.#loadState(groupId),
       groupInfo: (groupId) =>
@@ -181,12 +208,14 @@ class SqliteStorage implements Storage {
       .immediate()
     // Committed: now (and only now) wake the waiters.
     if (result.notification !== undefined) this.#emitter.emit(result.notification)
+    if (ops.queuedSearch) this.search.noteWrite()
     return result.outcome
   }
 
   close(): Promise<void> {
     if (!this.#closed) {
       this.#closed = true
+      this.search.close()
       this.#db.close()
     }
     return Promise.resolve()

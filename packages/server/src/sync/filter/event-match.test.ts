@@ -6,6 +6,7 @@ import {
   roomEventMatches,
   roomListed,
   storageEventFilter,
+  storageRoomEventFilter,
   typeMatches,
 } from './event-match.js'
 import { DEFAULT_SYNC_FILTER, type RoomEventFilterRules } from './sync-filter.js'
@@ -30,6 +31,12 @@ describe('typeMatches', () => {
     ['line\nbreak', ['line*'], true],
     ['m.room.message', ['x', 'm.room.mess*'], true],
     ['anything', ['[a-z]*'], false],
+    ['m.message', ['m.*.message'], false],
+    ['abb', ['a*b*b'], true],
+    ['ab', ['a*b*b'], false],
+    ['a', ['a*a'], false],
+    ['m.room.', ['m.room.*'], true],
+    ['', ['*'], true],
   ])('%j against %j is %j', (type, patterns, expected) => {
     expect(typeMatches(type, patterns)).toBe(expected)
   })
@@ -89,5 +96,19 @@ describe('storageEventFilter', () => {
     expect(
       storageEventFilter({ ...none, types: [], notTypes: ['x'], senders: [a], notSenders: [b] }),
     ).toEqual({ types: [], notTypes: ['x'], senders: [a], notSenders: [b] })
+  })
+})
+
+describe('storageRoomEventFilter', () => {
+  it('adds contains_url and the ignored users to what SQL applies', () => {
+    expect(storageRoomEventFilter(none)).toBeUndefined()
+    expect(storageRoomEventFilter(none, new Set())).toBeUndefined()
+    expect(storageRoomEventFilter({ ...none, containsUrl: false })).toEqual({ containsUrl: false })
+    expect(storageRoomEventFilter({ ...none, types: ['m.*'] }, new Set([a, b]))).toEqual({
+      types: ['m.*'],
+      ignoredSenders: [a, b],
+    })
+    // rooms are not storage's: the caller chooses the rooms it reads.
+    expect(storageRoomEventFilter({ ...none, rooms: [room1], notRooms: [room2] })).toBeUndefined()
   })
 })

@@ -65,17 +65,31 @@ export function roomListed(
   return rules.rooms === undefined || rules.rooms.includes(roomId)
 }
 
+type MutableEventFilter = { -readonly [K in keyof EventFilter]: EventFilter[K] }
+
 /** The part of a filter that storage applies in SQL; undefined when it filters nothing. */
 export function storageEventFilter(rules: EventFilterRules): EventFilter | undefined {
-  const filter: {
-    types?: readonly string[]
-    notTypes?: readonly string[]
-    senders?: readonly UserId[]
-    notSenders?: readonly UserId[]
-  } = {}
+  const filter: MutableEventFilter = {}
   if (rules.types !== undefined) filter.types = rules.types
   if (rules.notTypes.length > 0) filter.notTypes = rules.notTypes
   if (rules.senders !== undefined) filter.senders = rules.senders
   if (rules.notSenders.length > 0) filter.notSenders = rules.notSenders
   return Object.keys(filter).length === 0 ? undefined : filter
 }
+
+/**
+ * All of a RoomEventFilter that storage can apply in SQL (all but `rooms`, which choose what to
+ * read), with the viewer's ignored users: filtering after a LIMIT would return short pages.
+ * Undefined when it filters nothing.
+ */
+export function storageRoomEventFilter(
+  rules: RoomEventFilterRules,
+  ignored: ReadonlySet<UserId> = NOBODY,
+): EventFilter | undefined {
+  const filter: MutableEventFilter = { ...storageEventFilter(rules) }
+  if (rules.containsUrl !== undefined) filter.containsUrl = rules.containsUrl
+  if (ignored.size > 0) filter.ignoredSenders = [...ignored]
+  return Object.keys(filter).length === 0 ? undefined : filter
+}
+
+const NOBODY: ReadonlySet<UserId> = new Set()

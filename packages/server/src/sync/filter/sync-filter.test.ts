@@ -1,6 +1,13 @@
 import type { JsonObject } from '@rhizome/core'
 import { describe, expect, it } from 'vitest'
-import { DEFAULT_SYNC_FILTER, MAX_FILTER_LIST, parseSyncFilter } from './sync-filter.js'
+import {
+  DEFAULT_SYNC_FILTER,
+  MAX_FILTER_LIST,
+  NO_ROOM_EVENT_FILTER,
+  parseRoomEventFilter,
+  parseRoomEventFilterParam,
+  parseSyncFilter,
+} from './sync-filter.js'
 
 function problem(json: JsonObject): string {
   const parsed = parseSyncFilter(json)
@@ -103,5 +110,87 @@ describe('parseSyncFilter', () => {
 
   it('reports the first problem of several', () => {
     expect(problem({ event_format: 'x', room: { include_leave: 1 } })).toContain('event_format')
+  })
+})
+
+describe('parseRoomEventFilterParam (/messages, /context)', () => {
+  it('reads every RoomEventFilter key, as a sync filter reads them', () => {
+    const json = {
+      types: ['m.*'],
+      not_types: ['m.room.member'],
+      senders: ['@a:example.org'],
+      not_senders: ['@b:example.org'],
+      limit: 5,
+      lazy_load_members: true,
+      include_redundant_members: true,
+      unread_thread_notifications: true,
+      contains_url: false,
+      rooms: ['!in:example.org'],
+      not_rooms: ['!out:example.org'],
+    }
+    const parsed = parseRoomEventFilterParam(JSON.stringify(json))
+    expect(parsed).toEqual({
+      ok: true,
+      value: {
+        types: ['m.*'],
+        notTypes: ['m.room.member'],
+        senders: ['@a:example.org'],
+        notSenders: ['@b:example.org'],
+        limit: 5,
+        lazyLoadMembers: true,
+        includeRedundantMembers: true,
+        unreadThreadNotifications: true,
+        containsUrl: false,
+        rooms: ['!in:example.org'],
+        notRooms: ['!out:example.org'],
+      },
+    })
+    // The same object in a sync filter's timeline reads the same.
+    const sync = parseSyncFilter({ room: { timeline: json } })
+    expect(sync.ok && sync.value.room.timeline).toEqual(parsed.ok && parsed.value)
+  })
+
+  it('treats no filter as the empty one', () => {
+    expect(parseRoomEventFilterParam(null)).toEqual({ ok: true, value: NO_ROOM_EVENT_FILTER })
+    expect(parseRoomEventFilterParam('')).toEqual({ ok: true, value: NO_ROOM_EVENT_FILTER })
+    expect(parseRoomEventFilterParam('{}')).toEqual({ ok: true, value: NO_ROOM_EVENT_FILTER })
+  })
+
+  it.each([
+    '{',
+    '[]',
+    '"x"',
+    '{"types": "m.room.message"}',
+    '{"types": [1]}',
+    '{"senders": {}}',
+    '{"senders": ["junk"]}',
+    '{"limit": -1}',
+    '{"limit": 0}',
+    '{"limit": 1.5}',
+    '{"limit": "5"}',
+    '{"contains_url": "yes"}',
+    '{"include_redundant_members": 0}',
+    '{"rooms": ["#alias:example.org"]}',
+    '{"a":'.repeat(200) + '1' + '}'.repeat(200),
+    JSON.stringify({ types: ['x'.repeat(70_000)] }),
+  ])('refuses %s with M_INVALID_PARAM', (raw) => {
+    expect(parseRoomEventFilterParam(raw)).toMatchObject({
+      ok: false,
+      error: { errcode: 'M_INVALID_PARAM' },
+    })
+  })
+
+  it('reports body problems as M_BAD_JSON unless told otherwise', () => {
+    expect(parseRoomEventFilter({ limit: 'x' })).toMatchObject({
+      ok: false,
+      error: {
+        errcode: 'M_BAD_JSON',
+        error: 'Invalid filter: filter.limit must be a whole number >= 1',
+      },
+    })
+    expect(parseRoomEventFilter({ limit: 'x' }, 'M_INVALID_PARAM')).toMatchObject({
+      ok: false,
+      error: { errcode: 'M_INVALID_PARAM' },
+    })
   })
 })

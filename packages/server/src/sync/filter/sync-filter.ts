@@ -2,6 +2,7 @@ import {
   err,
   isJsonObject,
   ok,
+  parseJson,
   parseRoomId,
   parseUserId,
   type JsonObject,
@@ -10,12 +11,13 @@ import {
   type RoomId,
   type UserId,
 } from '@rhizome/core'
-import { badJson, type ServerError } from '../../http/errors.js'
+import { badJson, serverError, type ServerError } from '../../http/errors.js'
 import { parseEventFieldPath, type EventFieldPath } from './event-fields.js'
 
 /**
  * A filter (client-server-api §Filtering: Filter, RoomFilter, RoomEventFilter, EventFilter) as
- * typed values. Every key of the spec is understood; keys it does not define are ignored, as a
+ * typed values: the one parser for `/sync` filters (uploaded or inline) and for the
+ * RoomEventFilter that `/messages`, `/context` and `/search` take. Every key of the spec is understood; keys it does not define are ignored, as a
  * newer client may send some. Absent lists keep their meaning ("no restriction") as `undefined`.
  */
 export interface SyncFilter {
@@ -68,7 +70,8 @@ const NO_EVENT_FILTER: EventFilterRules = {
   notSenders: [],
 }
 
-const NO_ROOM_EVENT_FILTER: RoomEventFilterRules = {
+/** The RoomEventFilter that filters nothing. */
+export const NO_ROOM_EVENT_FILTER: RoomEventFilterRules = {
   ...NO_EVENT_FILTER,
   rooms: undefined,
   notRooms: [],
@@ -104,12 +107,54 @@ export function parseSyncFilter(json: JsonObject): Result<SyncFilter, ServerErro
     : err(badJson(`Invalid filter: ${problems.first}`))
 }
 
+/** Longest filter text accepted in a query string. */
+export const MAX_FILTER_PARAM_LENGTH = 64 * 1024
+
+/**
+ * A RoomEventFilter on its own (the `filter` of `/messages`, `/context` and `/search`). The first
+ * problem is reported with `errcode`: M_BAD_JSON in a request body, M_INVALID_PARAM in a query.
+ */
+export function parseRoomEventFilter(
+  json: JsonObject,
+  errcode: 'M_BAD_JSON' | 'M_INVALID_PARAM' = 'M_BAD_JSON',
+): Result<RoomEventFilterRules, ServerError> {
+  // Alone, the filter follows the spec's "greater than 0" for limit: a page or search of nothing
+  // is a client's mistake, not a sync filter's way of saying "this section is not wanted".
+  const problems = new Problems(1)
+  const rules = readRoomEventFilter(json, 'filter', problems)
+  return problems.first === undefined
+    ? ok(rules)
+    : err(serverError(errcode, `Invalid filter: ${problems.first}`))
+}
+
+/**
+ * The `filter` query parameter of `/messages` and `/context`: JSON text of a RoomEventFilter,
+ * absent or empty for none. Anything malformed is M_INVALID_PARAM.
+ */
+export function parseRoomEventFilterParam(
+  raw: string | null,
+): Result<RoomEventFilterRules, ServerError> {
+  if (raw === null || raw === '') return ok(NO_ROOM_EVENT_FILTER)
+  const invalid = (message: string): Result<never, ServerError> =>
+    err(serverError('M_INVALID_PARAM', message))
+  if (raw.length > MAX_FILTER_PARAM_LENGTH) return invalid('filter is too long')
+  const json = parseJson(raw)
+  if (!json.ok) return invalid(`filter is not valid JSON: ${json.error.error}`)
+  if (!isJsonObject(json.value)) return invalid('filter must be a JSON object')
+  return parseRoomEventFilter(json.value, 'M_INVALID_PARAM')
+}
+
 /**
  * Collects what is wrong while the readers go on with harmless stand-ins, so that reading never
  * throws and the first problem is the one reported.
  */
 class Problems {
   first: string | undefined
+  /** The smallest `limit` accepted. */
+  readonly minLimit: number
+  constructor(minLimit = 0) {
+    this.minLimit = minLimit
+  }
   add(problem: string): void {
     this.first ??= problem
   }
@@ -163,8 +208,11 @@ function readEventFilter(
   const limit = json['limit']
   // The spec asks for limit > 0, but clients send 0 to mean "nothing" and other servers honour
   // it, so 0 is accepted; negative and fractional limits are not.
-  const validLimit = typeof limit === 'number' && Number.isSafeInteger(limit) && limit >= 0
-  if (limit !== undefined && !validLimit) problems.add(`${prefix}limit must be a whole number >= 0`)
+  const { minLimit } = problems
+  const validLimit = typeof limit === 'number' && Number.isSafeInteger(limit) && limit >= minLimit
+  if (limit !== undefined && !validLimit) {
+    problems.add(`${prefix}limit must be a whole number >= ${minLimit}`)
+  }
   return {
     limit: validLimit ? limit : undefined,
     types: optionalList(json, 'types', prefix, problems, str),

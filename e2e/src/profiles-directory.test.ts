@@ -1,0 +1,203 @@
+/**
+ * Profiles and directories between matrix-js-sdk clients: a display name change reaches the other
+ * member of a room as a new member event through sync; room aliases are made, resolved, listed and
+ * removed; a published room shows in the room directory; the user directory finds a room-mate.
+ * Runs on SQLite and, when RHIZOME_TEST_POSTGRES is set, on PostgreSQL.
+ */
+import { EventTimeline, MatrixError, Preset, Visibility, type MatrixClient } from 'matrix-js-sdk'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { BACKENDS } from './harness/backends.js'
+import { HomeserverProcess } from './harness/homeserver.js'
+import {
+  clientFor,
+  eventually,
+  registerAccount,
+  startSyncing,
+  type Account,
+} from './harness/matrix-clients.js'
+
+/** The content of `userId`'s member event as the client's synced state has it. */
+function memberContent(
+  client: MatrixClient,
+  roomId: string,
+  userId: string,
+): Record<string, unknown> | undefined {
+  return client
+    .getRoom(roomId)
+    ?.getLiveTimeline()
+    .getState(EventTimeline.FORWARDS)
+    ?.getStateEvents('m.room.member', userId)
+    ?.getContent()
+}
+
+async function failure(request: Promise<unknown>): Promise<MatrixError> {
+  const error: unknown = await request.then(
+    () => undefined,
+    (caught: unknown) => caught,
+  )
+  expect(error).toBeInstanceOf(MatrixError)
+  return error as MatrixError
+}
+
+describe.each(BACKENDS)('profiles and directories ($name)', (backend) => {
+  let server: HomeserverProcess
+  let drop: () => Promise<void>
+  let alice: Account
+  let bob: Account
+  let aliceClient: MatrixClient
+  let bobClient: MatrixClient
+  let roomId: string
+  let serverName: string
+
+  beforeAll(async () => {
+    const db = await backend.open()
+    drop = db.drop
+    server = await HomeserverProcess.start(
+      db.database === undefined ? {} : { database: db.database },
+    )
+    alice = await registerAccount(server.baseUrl, 'alice')
+    bob = await registerAccount(server.baseUrl, 'bob')
+    serverName = alice.userId.slice(alice.userId.indexOf(':') + 1)
+    aliceClient = clientFor(server.baseUrl, alice)
+    bobClient = clientFor(server.baseUrl, bob)
+    await startSyncing(aliceClient)
+    await startSyncing(bobClient)
+    roomId = (await aliceClient.createRoom({ name: 'Profiles', invite: [bob.userId] })).room_id
+    await eventually(
+      () => bobClient.getRoom(roomId)?.getMyMembership() === 'invite',
+      'the invite to reach bob',
+    )
+    await bobClient.joinRoom(roomId)
+    await eventually(
+      () => aliceClient.getRoom(roomId)?.getMember(bob.userId)?.membership === 'join',
+      "bob's join to reach alice",
+    )
+  }, 120_000)
+
+  afterAll(async () => {
+    aliceClient.stopClient()
+    bobClient.stopClient()
+    await server.destroy()
+    await drop()
+  })
+
+  it('starts everyone with their localpart as display name, in their member events too', async () => {
+    expect(await bobClient.getProfileInfo(alice.userId)).toEqual({ displayname: 'alice' })
+    expect(memberContent(bobClient, roomId, alice.userId)).toMatchObject({
+      membership: 'join',
+      displayname: 'alice',
+    })
+    expect(memberContent(aliceClient, roomId, bob.userId)).toMatchObject({
+      membership: 'join',
+      displayname: 'bob',
+    })
+  })
+
+  it("carries alice's new display name and avatar to bob through sync", async () => {
+    await aliceClient.setDisplayName('Alice Liddell')
+    await eventually(
+      () => bobClient.getRoom(roomId)?.getMember(alice.userId)?.name === 'Alice Liddell',
+      "alice's new name to reach bob",
+    )
+    expect(memberContent(bobClient, roomId, alice.userId)).toEqual({
+      membership: 'join',
+      displayname: 'Alice Liddell',
+    })
+    await aliceClient.setAvatarUrl('mxc://example.org/rabbit')
+    await eventually(
+      () =>
+        memberContent(bobClient, roomId, alice.userId)?.['avatar_url'] ===
+        'mxc://example.org/rabbit',
+      "alice's avatar to reach bob",
+    )
+    expect(await bobClient.getProfileInfo(alice.userId)).toEqual({
+      displayname: 'Alice Liddell',
+      avatar_url: 'mxc://example.org/rabbit',
+    })
+    expect(await bobClient.getProfileInfo(alice.userId, 'displayname')).toEqual({
+      displayname: 'Alice Liddell',
+    })
+    const bad = await failure(aliceClient.setAvatarUrl('https://example.org/rabbit.png'))
+    expect([bad.httpStatus, bad.errcode]).toEqual([400, 'M_INVALID_PARAM'])
+  })
+
+  it('makes, resolves, lists and removes a room alias', async () => {
+    const alias = `#wonderland:${serverName}`
+    await aliceClient.createAlias(alias, roomId)
+    expect(await bobClient.getRoomIdForAlias(alias)).toEqual({
+      room_id: roomId,
+      servers: [serverName],
+    })
+    expect(await bobClient.getLocalAliases(roomId)).toEqual({ aliases: [alias] })
+    const taken = await failure(bobClient.createAlias(alias, roomId))
+    expect(taken.httpStatus).toBe(409)
+    const refused = await failure(bobClient.deleteAlias(alias))
+    expect([refused.httpStatus, refused.errcode]).toEqual([403, 'M_FORBIDDEN'])
+    await aliceClient.deleteAlias(alias)
+    const gone = await failure(bobClient.getRoomIdForAlias(alias))
+    expect([gone.httpStatus, gone.errcode]).toEqual([404, 'M_NOT_FOUND'])
+  })
+
+  it('lists a published room in the room directory', async () => {
+    const published = await aliceClient.createRoom({
+      name: 'Tea Party',
+      topic: 'Why is a raven like a writing-desk?',
+      visibility: Visibility.Public,
+      preset: Preset.PublicChat,
+      room_alias_name: 'teaparty',
+    })
+    const listing = await bobClient.publicRooms({ limit: 10 })
+    expect(listing.chunk).toEqual([
+      {
+        room_id: published.room_id,
+        num_joined_members: 1,
+        world_readable: false,
+        guest_can_join: false,
+        join_rule: 'public',
+        name: 'Tea Party',
+        topic: 'Why is a raven like a writing-desk?',
+        canonical_alias: `#teaparty:${serverName}`,
+      },
+    ])
+    const searched = await bobClient.publicRooms({ filter: { generic_search_term: 'RAVEN' } })
+    expect(searched.chunk.map((room) => room.room_id)).toEqual([published.room_id])
+    const none = await bobClient.publicRooms({ filter: { generic_search_term: 'croquet' } })
+    expect(none.chunk).toEqual([])
+
+    await bobClient.joinRoom(published.room_id)
+    const joined = await bobClient.publicRooms({})
+    expect(joined.chunk.map((room) => [room.room_id, room.num_joined_members])).toEqual([
+      [published.room_id, 2],
+    ])
+
+    // Only the room's moderators (and server admins) may publish or hide it.
+    expect(await bobClient.getRoomDirectoryVisibility(roomId)).toEqual({ visibility: 'private' })
+    const refused = await failure(
+      bobClient.setRoomDirectoryVisibility(published.room_id, Visibility.Private),
+    )
+    expect([refused.httpStatus, refused.errcode]).toEqual([403, 'M_FORBIDDEN'])
+    await aliceClient.setRoomDirectoryVisibility(published.room_id, Visibility.Private)
+    expect(await bobClient.getRoomDirectoryVisibility(published.room_id)).toEqual({
+      visibility: 'private',
+    })
+    expect((await bobClient.publicRooms({})).chunk).toEqual([])
+  })
+
+  it('finds a room-mate in the user directory', async () => {
+    const byName = await bobClient.searchUserDirectory({ term: 'lidd' })
+    expect(byName).toEqual({
+      results: [
+        {
+          user_id: alice.userId,
+          display_name: 'Alice Liddell',
+          avatar_url: 'mxc://example.org/rabbit',
+        },
+      ],
+      limited: false,
+    })
+    const byId = await aliceClient.searchUserDirectory({ term: bob.userId })
+    expect(byId.results.map((user) => user.user_id)).toEqual([bob.userId])
+    const nobody = await aliceClient.searchUserDirectory({ term: 'dodo' })
+    expect(nobody).toEqual({ results: [], limited: false })
+  })
+})

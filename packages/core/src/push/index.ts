@@ -1,0 +1,7 @@
+export * from './push-rule.js'
+export * from './default-rules.js'
+export * from './glob.js'
+export * from './property-path.js'
+export * from './push-actions.js'
+export * from './push-evaluator.js'
+export * from './thread-relation.js'

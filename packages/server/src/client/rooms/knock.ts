@@ -1,0 +1,28 @@
+/**
+ * `POST /_matrix/client/v3/knock/{roomIdOrAlias}` (client-server-api §Knocking on rooms). The
+ * `via` (and older `server_name`) query parameters name servers to knock through; only rooms on
+ * this server can be knocked on until federation exists, so they are not used.
+ */
+import { ok } from '@rhizome/core'
+import { clientV3Paths, defineEndpoint, handle } from '../../http/endpoint.js'
+import { reasonBody, roomIdOrAliasParam } from './params.js'
+import type { RoomServices } from './room-services.js'
+
+export const knock = defineEndpoint({
+  method: 'POST',
+  paths: clientV3Paths('/knock/:roomIdOrAlias'),
+  auth: 'required',
+  // The spec rate-limits knocks; each one is an event in the room, like a message.
+  rateLimit: 'message',
+  params: { roomIdOrAlias: roomIdOrAliasParam },
+  body: reasonBody,
+  emptyBody: 'empty-object',
+})
+
+export const knockRoute = handle(
+  knock,
+  async ({ params, body, requester }, { rooms }: RoomServices) => {
+    const knocked = await rooms.knock(requester, params.roomIdOrAlias, body)
+    return knocked.ok ? ok({ room_id: knocked.value }) : knocked
+  },
+)

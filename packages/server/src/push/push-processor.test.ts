@@ -1,0 +1,398 @@
+import { describe, expect, it } from 'vitest'
+import type { TestUser } from '../testing/fake-authenticate.js'
+import type { PushedNotification } from './pusher-hook.js'
+import {
+  receipt,
+  roomPath,
+  sendEvent,
+  sendText,
+  sharedRoom,
+  sync,
+  V3,
+  type SyncBody,
+  type UnreadCounts,
+} from '../testing/push-test-client.js'
+import { startPushTestServer, usePushTestServer } from '../testing/push-test-server.js'
+import { roomTestStorages, useRoomStorage } from '../testing/room-storages.js'
+
+function counts(body: SyncBody, roomId: string): UnreadCounts | undefined {
+  return body.rooms.join[roomId]?.unread_notifications
+}
+
+const THREADS_FILTER = JSON.stringify({ room: { timeline: { unread_thread_notifications: true } } })
+
+describe.each(roomTestStorages())('push processing and unread counts ($name)', (kind) => {
+  const start = usePushTestServer(kind)
+
+  async function room(members = 2): Promise<{
+    t: Awaited<ReturnType<typeof start>>
+    alice: TestUser
+    bob: TestUser
+    others: TestUser[]
+    roomId: string
+  }> {
+    const t = await start()
+    const alice = await t.users.user('alice')
+    const bob = await t.users.user('bob')
+    const others: TestUser[] = []
+    for (let i = 2; i < members; i++) others.push(await t.users.user(`member${i}`))
+    const roomId = await sharedRoom(t, alice, [bob, ...others])
+    return { t, alice, bob, others, roomId }
+  }
+
+  it('counts messages, highlights mentions, and reports them with the event', async () => {
+    const { t, alice, bob, roomId } = await room(3)
+    const initial = await sync(t, bob)
+    expect(counts(initial, roomId)).toEqual({ notification_count: 0, highlight_count: 0 })
+    const waiting = sync(t, bob, { since: initial.next_batch, timeout: '10000' })
+    const mention = await sendText(t, alice, roomId, 'hey bob', {
+      'm.mentions': { user_ids: [bob.userId] },
+    })
+    // The count of a new event is in the same response as the event.
+    const woken = await waiting
+    expect(woken.rooms.join[roomId]?.timeline.events.map((e) => e.event_id)).toEqual([mention])
+    expect(counts(woken, roomId)).toEqual({ notification_count: 1, highlight_count: 1 })
+    await sendText(t, alice, roomId, 'plain')
+    const later = await sync(t, bob, { since: woken.next_batch })
+    expect(counts(later, roomId)).toEqual({ notification_count: 2, highlight_count: 1 })
+    // The sender is not notified of their own events.
+    expect(counts(await sync(t, alice), roomId)).toEqual({
+      notification_count: 0,
+      highlight_count: 0,
+    })
+  })
+
+  it('clears the counts with a read receipt, waking the reader’s sync', async () => {
+    const { t, alice, bob, roomId } = await room(3)
+    await sendText(t, alice, roomId, 'one', { 'm.mentions': { user_ids: [bob.userId] } })
+    const two = await sendText(t, alice, roomId, 'two')
+    const three = await sendText(t, alice, roomId, 'three')
+    const before = await sync(t, bob)
+    expect(counts(before, roomId)).toEqual({ notification_count: 3, highlight_count: 1 })
+    const waiting = sync(t, bob, { since: before.next_batch, timeout: '10000' })
+    await new Promise((resolve) => setTimeout(resolve, 30))
+    await receipt(t, bob, roomId, two, 'm.read.private')
+    expect(counts(await waiting, roomId)).toEqual({ notification_count: 1, highlight_count: 0 })
+    await receipt(t, bob, roomId, three)
+    expect(counts(await sync(t, bob), roomId)).toEqual({
+      notification_count: 0,
+      highlight_count: 0,
+    })
+  })
+
+  it('treats a user’s own message as read up to it', async () => {
+    const { t, alice, bob, roomId } = await room(3)
+    await sendText(t, alice, roomId, 'one')
+    await sendText(t, alice, roomId, 'two')
+    expect(counts(await sync(t, bob), roomId)?.notification_count).toBe(2)
+    await sendText(t, bob, roomId, 'my answer')
+    expect(counts(await sync(t, bob), roomId)?.notification_count).toBe(0)
+  })
+
+  it('uses the one-to-one and room-mention rules with the room’s members and power', async () => {
+    const { t, alice, bob, others, roomId } = await room(3)
+    const carol = others[0] as TestUser
+    // @room from a member without the power (50) notifies but does not highlight.
+    await sendText(t, carol, roomId, '@room hi', { 'm.mentions': { room: true } })
+    expect(counts(await sync(t, bob), roomId)).toEqual({
+      notification_count: 1,
+      highlight_count: 0,
+    })
+    // From the creator it highlights.
+    await sendText(t, alice, roomId, '@room hi', { 'm.mentions': { room: true } })
+    expect(counts(await sync(t, bob), roomId)).toEqual({
+      notification_count: 2,
+      highlight_count: 1,
+    })
+    const notifications = await t.call('GET', `${V3}/notifications`, { user: bob })
+    const actions = (
+      notifications.body as { notifications: { actions: unknown[] }[] }
+    ).notifications.map((n) => n.actions)
+    // Newest first; the oldest is bob's invite, with the invite rule's sound.
+    expect(actions).toEqual([
+      ['notify', { set_tweak: 'highlight' }],
+      ['notify'],
+      ['notify', { set_tweak: 'sound', value: 'default' }],
+    ])
+    // A room of two: the one-to-one rule, with its sound.
+    const direct = await sharedRoom(t, alice, [bob])
+    await sendText(t, alice, direct, 'psst')
+    // The list is what was processed so far; wait for the processor to pass the send.
+    expect(await t.processor.caughtUp(await t.storage.streams.currentPosition(), 5000)).toBe(true)
+    const dm = await t.call('GET', `${V3}/notifications?limit=1`, { user: bob })
+    expect(
+      (dm.body as { notifications: { actions: unknown[] }[] }).notifications[0]?.actions,
+    ).toEqual(['notify', { set_tweak: 'sound', value: 'default' }])
+  })
+
+  it('notifies an invited user through .m.rule.invite_for_me', async () => {
+    const t = await start()
+    const alice = await t.users.user('alice')
+    const dave = await t.users.user('dave')
+    const roomId = await sharedRoom(t, alice, [])
+    const invited = await t.call('POST', roomPath(roomId, 'invite'), {
+      user: alice,
+      body: { user_id: dave.userId },
+    })
+    expect(invited.status).toBe(200)
+    expect(await t.processor.caughtUp(await t.storage.streams.currentPosition(), 5000)).toBe(true)
+    const list = await t.call('GET', `${V3}/notifications`, { user: dave })
+    const items = (list.body as { notifications: { event: { type: string }; room_id: string }[] })
+      .notifications
+    expect(items.map((n) => [n.room_id, n.event.type])).toEqual([[roomId, 'm.room.member']])
+  })
+
+  it('follows the user’s rules, and a rule change applies to later events', async () => {
+    const { t, alice, bob, roomId } = await room(3)
+    const silence = await t.call(
+      'PUT',
+      `${V3}/pushrules/global/room/${encodeURIComponent(roomId)}`,
+      { user: bob, body: { actions: [] } },
+    )
+    expect(silence.status).toBe(200)
+    await sendText(t, alice, roomId, 'muted')
+    expect(counts(await sync(t, bob), roomId)).toEqual({
+      notification_count: 0,
+      highlight_count: 0,
+    })
+    await t.call('DELETE', `${V3}/pushrules/global/room/${encodeURIComponent(roomId)}`, {
+      user: bob,
+    })
+    await t.call('PUT', `${V3}/pushrules/global/content/lunch`, {
+      user: bob,
+      body: { pattern: 'lunch', actions: ['notify', { set_tweak: 'highlight' }] },
+    })
+    await sendText(t, alice, roomId, 'Lunch, anyone?')
+    await sendText(t, alice, roomId, 'nothing')
+    expect(counts(await sync(t, bob), roomId)).toEqual({
+      notification_count: 2,
+      highlight_count: 1,
+    })
+  })
+
+  it('counts threads apart when the filter asks, and clears them by threaded receipts', async () => {
+    const { t, alice, bob, roomId } = await room(3)
+    const root = await sendText(t, alice, roomId, 'root')
+    const inThread = (body: string, extra: Record<string, unknown> = {}): Promise<string> =>
+      sendText(t, alice, roomId, body, {
+        'm.relates_to': { rel_type: 'm.thread', event_id: root },
+        ...extra,
+      })
+    const r1 = await inThread('r1')
+    const r2 = await inThread('r2', { 'm.mentions': { user_ids: [bob.userId] } })
+    const reaction = await sendEvent(
+      t,
+      alice,
+      roomId,
+      { 'm.relates_to': { rel_type: 'm.annotation', event_id: r1, key: '👍' } },
+      'm.reaction',
+    )
+    expect(reaction).toMatch(/^\$/)
+    const main = await sendText(t, alice, roomId, 'main again')
+
+    const byThread = await sync(t, bob, { filter: THREADS_FILTER })
+    const joined = byThread.rooms.join[roomId]
+    expect(joined?.unread_notifications).toEqual({ notification_count: 2, highlight_count: 0 })
+    expect(joined?.unread_thread_notifications).toEqual({
+      [root]: { notification_count: 2, highlight_count: 1 },
+    })
+    // Without the filter flag, all in the room's counts.
+    const together = await sync(t, bob)
+    expect(counts(together, roomId)).toEqual({ notification_count: 4, highlight_count: 1 })
+    expect(together.rooms.join[roomId]?.unread_thread_notifications).toBeUndefined()
+
+    await receipt(t, bob, roomId, r2, 'm.read', { thread_id: root })
+    const threadRead = await sync(t, bob, { filter: THREADS_FILTER })
+    expect(threadRead.rooms.join[roomId]?.unread_notifications).toEqual({
+      notification_count: 2,
+      highlight_count: 0,
+    })
+    expect(threadRead.rooms.join[roomId]?.unread_thread_notifications).toBeUndefined()
+    await receipt(t, bob, roomId, main, 'm.read', { thread_id: 'main' })
+    expect(counts(await sync(t, bob), roomId)).toEqual({
+      notification_count: 0,
+      highlight_count: 0,
+    })
+  })
+
+  it('an unthreaded receipt clears every thread up to its event', async () => {
+    const { t, alice, bob, roomId } = await room(3)
+    const root = await sendText(t, alice, roomId, 'root')
+    await sendText(t, alice, roomId, 'reply', {
+      'm.relates_to': { rel_type: 'm.thread', event_id: root },
+    })
+    const last = await sendText(t, alice, roomId, 'last')
+    await sendText(t, alice, roomId, 'after')
+    await receipt(t, bob, roomId, last)
+    const body = await sync(t, bob, { filter: THREADS_FILTER })
+    expect(body.rooms.join[roomId]?.unread_notifications).toEqual({
+      notification_count: 1,
+      highlight_count: 0,
+    })
+    expect(body.rooms.join[roomId]?.unread_thread_notifications).toBeUndefined()
+  })
+
+  it('keeps suppressed events out of the counts: notices, edits, reactions, members', async () => {
+    const { t, alice, bob, roomId } = await room(3)
+    const target = await sendText(t, alice, roomId, 'original')
+    await sendEvent(t, alice, roomId, { msgtype: 'm.notice', body: 'bot says' })
+    await sendText(t, alice, roomId, '* edited', {
+      'm.new_content': { msgtype: 'm.text', body: 'edited' },
+      'm.relates_to': { rel_type: 'm.replace', event_id: target },
+    })
+    await sendEvent(
+      t,
+      alice,
+      roomId,
+      { 'm.relates_to': { rel_type: 'm.annotation', event_id: target, key: 'x' } },
+      'm.reaction',
+    )
+    await sendEvent(t, alice, roomId, { name: 'renamed' }, 'm.room.name')
+    expect(counts(await sync(t, bob), roomId)).toEqual({
+      notification_count: 1,
+      highlight_count: 0,
+    })
+  })
+
+  it('shows the ruleset as m.push_rules in sync account data', async () => {
+    const { t, bob } = await room(2)
+    const initial = await sync(t, bob)
+    const rules = initial.account_data.events.find((e) => e.type === 'm.push_rules')
+    const global = rules?.content['global'] as Record<string, { rule_id: string }[]>
+    expect(global['override']?.map((r) => r.rule_id)).toContain('.m.rule.is_user_mention')
+    expect(global['underride']?.map((r) => r.rule_id)).toContain('.m.rule.encrypted')
+    await t.call('PUT', `${V3}/pushrules/global/override/.m.rule.master/enabled`, {
+      user: bob,
+      body: { enabled: true },
+    })
+    const changed = await sync(t, bob, { since: initial.next_batch })
+    const after = changed.account_data.events.find((e) => e.type === 'm.push_rules')
+    const override = (
+      after?.content['global'] as Record<string, { rule_id: string; enabled: boolean }[]>
+    )['override']
+    expect(override?.[0]).toMatchObject({ rule_id: '.m.rule.master', enabled: true })
+    expect(override?.map((r) => r.rule_id)).toContain('.m.rule.tombstone')
+  })
+})
+
+describe.each(roomTestStorages())('the processor’s position ($name)', (kind) => {
+  const open = useRoomStorage(kind)
+
+  it('hands committed notifications to the pusher hook, with counts, for the users it wants', async () => {
+    const storage = await open()
+    const delivered: PushedNotification[] = []
+    const t = await startPushTestServer(storage, {
+      pusher: {
+        wants: (userId) => userId.startsWith('@bob:'),
+        notify: (notifications) => {
+          delivered.push(...notifications)
+          return Promise.resolve()
+        },
+      },
+    })
+    const alice = await t.users.user('alice')
+    const bob = await t.users.user('bob')
+    const carol = await t.users.user('carol')
+    const roomId = await sharedRoom(t, alice, [bob, carol])
+    await sendText(t, alice, roomId, 'first')
+    const mention = await sendText(t, alice, roomId, 'bob!', {
+      'm.mentions': { user_ids: [bob.userId] },
+    })
+    await t.processor.caughtUp(await storage.streams.currentPosition(), 5000)
+    // The hook runs after the commit, and after waiters are woken.
+    for (let i = 0; i < 500 && delivered.length < 3; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 10))
+    }
+    // Bob's invite, then the two messages; nothing for carol, whom the hook does not want.
+    expect(delivered.map((n) => [n.userId, n.event.pdu.type])).toEqual([
+      [bob.userId, 'm.room.member'],
+      [bob.userId, 'm.room.message'],
+      [bob.userId, 'm.room.message'],
+    ])
+    const last = delivered.at(-1)
+    expect(last?.event.pdu.eventId).toBe(mention)
+    expect(last?.roomId).toBe(roomId)
+    expect(last?.actions).toEqual([
+      'notify',
+      { set_tweak: 'sound', value: 'default' },
+      { set_tweak: 'highlight' },
+    ])
+    expect(last?.counts).toEqual({ notifications: 2, highlights: 1 })
+    await t.close()
+  })
+
+  it('keeps going when the pusher hook fails', async () => {
+    const storage = await open()
+    const t = await startPushTestServer(storage, {
+      pusher: {
+        wants: () => true,
+        notify: () => Promise.reject(new Error('gateway down')),
+      },
+    })
+    const alice = await t.users.user('alice')
+    const bob = await t.users.user('bob')
+    const carol = await t.users.user('carol')
+    const roomId = await sharedRoom(t, alice, [bob, carol])
+    await sendText(t, alice, roomId, 'still counted')
+    expect(counts(await sync(t, bob), roomId)).toEqual({
+      notification_count: 1,
+      highlight_count: 0,
+    })
+    await t.close()
+  })
+
+  it('resumes after a stop where it left off, counting each event once', async () => {
+    const storage = await open()
+    // A processor that never runs on its own: events pile up unprocessed.
+    const first = await startPushTestServer(storage, { coalesceMs: 60_000 })
+    const alice = await first.users.user('alice')
+    const bob = await first.users.user('bob')
+    const carol = await first.users.user('carol')
+    const roomId = await sharedRoom(first, alice, [bob, carol])
+    await first.processor.drain()
+    for (let i = 0; i < 5; i++) await sendText(first, alice, roomId, `m${i}`)
+    await first.processor.close()
+    expect(
+      await storage.push.unreadCounts(bob.userId, [roomId as never], Number.MAX_SAFE_INTEGER),
+    ).toEqual(new Map())
+    // A second processor on the same database takes over from the stored position, twice over.
+    const second = await startPushTestServer(storage, { coalesceMs: 60_000 })
+    await second.processor.drain()
+    await second.processor.drain()
+    const upTo = await storage.streams.currentPosition()
+    expect(await storage.push.processedThrough(upTo)).toBe(true)
+    const stored = await storage.push.unreadCounts(bob.userId, [roomId as never], upTo)
+    expect([...(stored.get(roomId as never)?.values() ?? [])]).toEqual([
+      { notifications: 5, highlights: 0 },
+    ])
+    await first.close()
+    await second.close()
+  })
+
+  it('splits a large batch and reports progress to waiters', async () => {
+    const storage = await open()
+    const t = await startPushTestServer(storage, {
+      coalesceMs: 60_000,
+      batchEvents: 3,
+      batchEvaluations: 4,
+    })
+    const alice = await t.users.user('alice')
+    const bob = await t.users.user('bob')
+    const carol = await t.users.user('carol')
+    const roomId = await sharedRoom(t, alice, [bob, carol])
+    for (let i = 0; i < 7; i++) await sendText(t, alice, roomId, `m${i}`)
+    const upTo = await storage.streams.currentPosition()
+    expect(await t.processor.caughtUp(upTo, 10_000)).toBe(true)
+    const stored = await storage.push.unreadCounts(carol.userId, [roomId as never], upTo)
+    expect([...(stored.get(roomId as never)?.values() ?? [])]).toEqual([
+      { notifications: 7, highlights: 0 },
+    ])
+    // With no processor running, a wait gives up at its deadline.
+    await t.processor.close()
+    await sendText(t, alice, roomId, 'unprocessed')
+    const started = performance.now()
+    expect(await t.processor.caughtUp(await storage.streams.currentPosition(), 50)).toBe(false)
+    expect(performance.now() - started).toBeLessThan(1000)
+    await t.close()
+  })
+})

@@ -1,0 +1,468 @@
+/**
+ * Push rule evaluation off the send path (client-server-api §Push Notifications, Server
+ * behaviour). Sends commit and answer without evaluating anything; this processor follows the
+ * stream after them: it reads committed events in stream order, evaluates each for the room's
+ * joined local members (the sender excepted, the invitee of an invite included), and stores the
+ * actions that notify with the position it reached, in one transaction (PushStore.processBatch).
+ *
+ * - Several processes: the position is a database row that one worker at a time claims; the
+ *   others find it busy and try again shortly (nothing is lost, nothing done twice).
+ * - Cost: each batch reads its events, one row per room to validate the cached members and power
+ *   levels, and the rulesets of members it has not seen; it never reads a room's history.
+ * - Wake-ups: a commit notification schedules a batch after a short pause, so a burst of sends is
+ *   one batch (one transaction) instead of one each. A `/sync` that must report counts up to a
+ *   position asks for a batch at once (`caughtUp`).
+ */
+import {
+  defaultPushRules,
+  evaluatePushRules,
+  isJsonObject,
+  pushActionEffects,
+  PushEventView,
+  type JsonObject,
+  type JsonValue,
+  type PushActionEffects,
+  type PushRuleMatch,
+  type PushRuleset,
+  type RoomId,
+  type ServerName,
+  type UserId,
+} from '@rhizome/core'
+import type { Logger } from '../logging/logger.js'
+import type { Storage, StoredEvent, StreamNotification } from '../storage/interface.js'
+import type {
+  BatchOutcome,
+  NewPushAction,
+  PushBatch,
+  ReadPositionUpdate,
+} from '../storage/push-store.js'
+import type { PushedNotification, PusherHook } from './pusher-hook.js'
+import { RoomPushContexts, type RoomPushContext } from './room-push-context.js'
+import { RulesetCache } from './ruleset-cache.js'
+import { ThreadResolver } from './thread-resolver.js'
+
+export interface PushProcessorOptions {
+  readonly storage: Storage
+  readonly serverName: ServerName
+  readonly now: () => number
+  readonly logger?: Logger
+  /** The pause between a commit and the batch it schedules. */
+  readonly coalesceMs?: number
+  /** Events read per batch. */
+  readonly batchEvents?: number
+  /** A batch stops taking events once it has evaluated this many (event, member) pairs. */
+  readonly batchEvaluations?: number
+  readonly pusher?: PusherHook
+}
+
+export const DEFAULT_COALESCE_MS = 200
+export const DEFAULT_BATCH_EVENTS = 200
+export const DEFAULT_BATCH_EVALUATIONS = 10_000
+/** How soon a worker that found the position claimed tries again. */
+const BUSY_RETRY_MS = 50
+/** How often a waiter looks at the database while another process holds the position. */
+const WAIT_POLL_MS = 10
+
+export class PushProcessor {
+  readonly #storage: Storage
+  readonly #serverName: ServerName
+  readonly #now: () => number
+  readonly #logger: Logger | undefined
+  readonly #coalesceMs: number
+  readonly #batchEvents: number
+  readonly #batchEvaluations: number
+  readonly #pusher: PusherHook | undefined
+  readonly #rooms: RoomPushContexts
+  readonly #rulesets: RulesetCache
+  readonly #threads: ThreadResolver
+
+  #unsubscribe: (() => void) | undefined
+  #timer: NodeJS.Timeout | undefined
+  #timerDue = Infinity
+  #running: Promise<void> | undefined
+  /** The pause before another run, when one was asked for during this one. */
+  #again = Infinity
+  #closed = false
+  /** Every event at or below this position is known to be evaluated. */
+  #through = 0
+  readonly #progress = new Set<() => void>()
+
+  constructor(options: PushProcessorOptions) {
+    this.#storage = options.storage
+    this.#serverName = options.serverName
+    this.#now = options.now
+    this.#logger = options.logger
+    this.#coalesceMs = options.coalesceMs ?? DEFAULT_COALESCE_MS
+    this.#batchEvents = options.batchEvents ?? DEFAULT_BATCH_EVENTS
+    this.#batchEvaluations = options.batchEvaluations ?? DEFAULT_BATCH_EVALUATIONS
+    this.#pusher = options.pusher
+    this.#rooms = new RoomPushContexts(options.storage)
+    this.#rulesets = new RulesetCache(options.storage.push)
+    this.#threads = new ThreadResolver(options.storage.events)
+  }
+
+  /** Follows the stream from now on, and catches up with what was committed before. */
+  start(): void {
+    if (this.#unsubscribe !== undefined || this.#closed) return
+    this.#unsubscribe = this.#storage.streams.notifier.subscribe((n) => {
+      this.#onNotification(n)
+    })
+    this.#schedule(0)
+  }
+
+  /** Stops following the stream and waits for a batch in progress. */
+  async close(): Promise<void> {
+    this.#closed = true
+    this.#unsubscribe?.()
+    this.#unsubscribe = undefined
+    if (this.#timer !== undefined) clearTimeout(this.#timer)
+    this.#timer = undefined
+    await this.#running
+    for (const wake of this.#progress) wake()
+  }
+
+  /**
+   * Resolves true once every event at or below `position` (of `roomIds`, or of every room) is
+   * evaluated, running a batch now if need be; false if that took longer than `timeoutMs` (the
+   * caller goes on without). A sync names its rooms, so a burst in another room does not hold
+   * it up unless its own rooms' events come after that burst.
+   */
+  async caughtUp(
+    position: number,
+    timeoutMs: number,
+    roomIds?: readonly RoomId[],
+  ): Promise<boolean> {
+    const deadline = performance.now() + timeoutMs
+    for (;;) {
+      if (this.#through >= position) return true
+      if (await this.#storage.push.processedThrough(position, roomIds)) {
+        if (roomIds === undefined) this.#through = Math.max(this.#through, position)
+        return true
+      }
+      const left = deadline - performance.now()
+      if (left <= 0 || this.#closed) return false
+      this.#schedule(0)
+      await this.#nextProgress(Math.min(left, WAIT_POLL_MS))
+    }
+  }
+
+  /**
+   * Runs batches until nothing is left to do (for tests and tools), waiting while another worker
+   * (or this processor's own schedule) holds the position.
+   */
+  async drain(): Promise<void> {
+    for (;;) {
+      const outcome = await this.runBatch()
+      if (outcome === 'idle') return
+      if (outcome === 'busy') await new Promise((resolve) => setTimeout(resolve, BUSY_RETRY_MS))
+    }
+  }
+
+  /** One batch: evaluates the next events after the stored position. */
+  async runBatch(): Promise<BatchOutcome> {
+    const evaluated: { batch?: EvaluatedBatch } = {}
+    const outcome = await this.#storage.push.processBatch(async (position) => {
+      const batch = await this.#evaluate(position)
+      if (batch !== undefined) evaluated.batch = batch
+      return batch?.batch
+    })
+    // processBatch resolves after the commit: only now may anyone hear of the batch.
+    if (outcome === 'processed' && evaluated.batch !== undefined) {
+      this.#advanced(evaluated.batch.batch.position)
+      await this.#deliver(evaluated.batch)
+    }
+    return outcome
+  }
+
+  #onNotification(notification: StreamNotification): void {
+    if (notification.catchUp || notification.roomIds.length > 0) this.#schedule(this.#coalesceMs)
+  }
+
+  #schedule(delayMs: number): void {
+    if (this.#closed) return
+    if (this.#running !== undefined) {
+      // Run again after this run: at once for a waiter, else after the usual pause.
+      this.#again = Math.min(this.#again, delayMs)
+      return
+    }
+    const due = performance.now() + delayMs
+    if (this.#timer !== undefined) {
+      if (due >= this.#timerDue) return
+      clearTimeout(this.#timer)
+    }
+    this.#timerDue = due
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined
+      this.#timerDue = Infinity
+      this.#running = this.#loop().finally(() => {
+        this.#running = undefined
+        const again = this.#again
+        this.#again = Infinity
+        if (again !== Infinity) this.#schedule(again)
+      })
+    }, delayMs)
+  }
+
+  async #loop(): Promise<void> {
+    for (;;) {
+      if (this.#closed) return
+      let outcome: BatchOutcome
+      try {
+        outcome = await this.runBatch()
+      } catch (error) {
+        this.#logger?.error({ err: error }, 'push processing failed; retrying')
+        this.#retryLater()
+        return
+      }
+      if (outcome === 'busy') this.#retryLater()
+      if (outcome !== 'processed') return
+      // Let requests in between batches: a batch's commit holds the event loop (SQLite).
+      await new Promise((resolve) => setImmediate(resolve))
+    }
+  }
+
+  #retryLater(): void {
+    setTimeout(() => {
+      this.#schedule(0)
+    }, BUSY_RETRY_MS).unref()
+  }
+
+  #nextProgress(timeoutMs: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer)
+        this.#progress.delete(done)
+        resolve()
+      }
+      const timer = setTimeout(done, timeoutMs)
+      this.#progress.add(done)
+    })
+  }
+
+  #advanced(position: number): void {
+    this.#through = Math.max(this.#through, position)
+    for (const wake of [...this.#progress]) wake()
+  }
+
+  /** The batch after `position`, or undefined when no event follows it. */
+  async #evaluate(position: number): Promise<EvaluatedBatch | undefined> {
+    const storage = this.#storage
+    const upTo = await storage.streams.currentPosition()
+    const events =
+      upTo > position ? await storage.push.eventsAfter(position, upTo, this.#batchEvents) : []
+    if (events.length === 0) {
+      // Only receipts, account data and the like since: nothing to evaluate, nothing to write.
+      this.#advanced(Math.max(upTo, position))
+      return undefined
+    }
+    await this.#rulesets.refresh(upTo)
+    const actions: NewPushAction[] = []
+    const reads: ReadPositionUpdate[] = []
+    const notified: Notified[] = []
+    let reached = position
+    let evaluations = 0
+    let complete = events.length < this.#batchEvents
+    for (const event of events) {
+      const at = event.streamPosition
+      if (at === undefined) continue
+      if (evaluations >= this.#batchEvaluations) {
+        complete = false
+        break
+      }
+      const outcome = await this.#evaluateEvent(event, at)
+      evaluations += outcome.evaluated
+      for (const action of outcome.actions) {
+        actions.push(action)
+        notified.push({ action, event })
+      }
+      if (outcome.read !== undefined) reads.push(outcome.read)
+      reached = at
+    }
+    if (complete) reached = upTo
+    return { batch: { position: reached, actions, reads }, notified }
+  }
+
+  async #evaluateEvent(
+    event: StoredEvent,
+    at: number,
+  ): Promise<{
+    actions: NewPushAction[]
+    read: ReadPositionUpdate | undefined
+    evaluated: number
+  }> {
+    const { pdu } = event
+    const roomId = pdu.roomId
+    const threadId = await this.#threads.threadOf(pdu)
+    const read: ReadPositionUpdate | undefined = this.#isLocal(pdu.sender)
+      ? { userId: pdu.sender, roomId, threadId, position: at }
+      : undefined
+    const room = await this.#rooms.forRoom(roomId)
+    if (room === undefined) return { actions: [], read, evaluated: 0 }
+    const recipients = this.#recipients(room, event)
+    if (recipients.length === 0) return { actions: [], read, evaluated: 0 }
+    const rulesets = await this.#rulesets.load(recipients)
+    const byName = recipients.filter((userId) => namesDisplayName(rulesets.get(userId)))
+    if (byName.length > 0) await this.#rooms.loadDisplayNames(room, byName)
+
+    const view = new PushEventView(eventJson(event))
+    const roomContext = {
+      memberCount: room.memberCount,
+      senderPowerLevel: room.powerLevel(pdu.sender),
+      notificationPowerLevel: (key: string) => room.notificationPowerLevel(key),
+    }
+    const ts = this.#now()
+    const actions: NewPushAction[] = []
+    // Users on the default rules whom the event does not name all get the same outcome:
+    // evaluated once for a stand-in, not once per member (a room may have thousands).
+    const named = namedUsers(pdu)
+    let shared: { readonly match: PushRuleMatch | undefined } | undefined
+    for (const userId of recipients) {
+      let match: PushRuleMatch | undefined
+      if (this.#rulesets.isDefault(userId) && !named.has(userId.toLowerCase())) {
+        shared ??= {
+          match: evaluatePushRules(defaultPushRules(STAND_IN), view, roomContext, {
+            userId: STAND_IN,
+            displayName: undefined,
+          }),
+        }
+        match = shared.match
+      } else {
+        const ruleset = rulesets.get(userId)
+        if (ruleset === undefined) continue
+        match = evaluatePushRules(ruleset, view, roomContext, {
+          userId,
+          displayName: room.displayName(userId),
+        })
+      }
+      if (match === undefined) continue
+      const effects = effectsOf(match)
+      if (!effects.notify) continue
+      actions.push({
+        userId,
+        roomId,
+        eventId: pdu.eventId,
+        streamPosition: at,
+        threadId,
+        actions: match.actions,
+        highlight: effects.highlight,
+        ts,
+      })
+    }
+    return { actions, read, evaluated: recipients.length }
+  }
+
+  /** The room's joined local members but the sender, and a local user the event invites. */
+  #recipients(room: RoomPushContext, event: StoredEvent): UserId[] {
+    const { pdu } = event
+    const out = room.members.filter((userId) => userId !== pdu.sender && this.#isLocal(userId))
+    if (
+      pdu.type === 'm.room.member' &&
+      pdu.stateKey !== undefined &&
+      pdu.content['membership'] === 'invite'
+    ) {
+      const invitee = pdu.stateKey as UserId
+      if (invitee !== pdu.sender && this.#isLocal(invitee) && !out.includes(invitee)) {
+        out.push(invitee)
+      }
+    }
+    return out
+  }
+
+  #isLocal(userId: string): boolean {
+    return userId.slice(userId.indexOf(':') + 1) === this.#serverName
+  }
+
+  /** Hands the batch's notifications to the pusher hook, for the users it wants. */
+  async #deliver(evaluated: EvaluatedBatch): Promise<void> {
+    const pusher = this.#pusher
+    if (pusher === undefined) return
+    const wanted = evaluated.notified.filter((n) => pusher.wants(n.action.userId))
+    if (wanted.length === 0) return
+    try {
+      const out: PushedNotification[] = []
+      for (const { action, event } of wanted) {
+        const counts = await this.#storage.push.unreadCounts(
+          action.userId,
+          [action.roomId],
+          action.streamPosition,
+        )
+        let notifications = 0
+        let highlights = 0
+        for (const count of counts.get(action.roomId)?.values() ?? []) {
+          notifications += count.notifications
+          highlights += count.highlights
+        }
+        out.push({
+          userId: action.userId,
+          roomId: action.roomId,
+          event,
+          actions: action.actions,
+          counts: { notifications, highlights },
+        })
+      }
+      await pusher.notify(out)
+    } catch (error) {
+      this.#logger?.error({ err: error }, 'the pusher hook failed')
+    }
+  }
+}
+
+interface Notified {
+  readonly action: NewPushAction
+  readonly event: StoredEvent
+}
+
+interface EvaluatedBatch {
+  readonly batch: PushBatch
+  readonly notified: readonly Notified[]
+}
+
+/** The event as push rules see it: the PDU with its ID and room ID. */
+function eventJson(event: StoredEvent): JsonObject {
+  return { ...event.pdu.json, event_id: event.pdu.eventId, room_id: event.pdu.roomId }
+}
+
+/** A user ID no real user has (the empty localpart is invalid). */
+const STAND_IN = '@:stand-in.invalid'
+
+/** The user IDs the default rules look for in an event: mentioned users and a member event's target. */
+function namedUsers(pdu: StoredEvent['pdu']): ReadonlySet<string> {
+  const named = new Set<string>()
+  // Lower case: the state key is matched by a case-insensitive glob.
+  if (pdu.stateKey !== undefined) named.add(pdu.stateKey.toLowerCase())
+  const mentions = pdu.content['m.mentions']
+  const userIds = isJsonObject(mentions) ? mentions['user_ids'] : undefined
+  if (Array.isArray(userIds)) {
+    for (const userId of userIds as readonly JsonValue[]) {
+      if (typeof userId === 'string') named.add(userId.toLowerCase())
+    }
+  }
+  return named
+}
+
+const displayNameRules = new WeakMap<PushRuleset, boolean>()
+
+function namesDisplayName(ruleset: PushRuleset | undefined): boolean {
+  if (ruleset === undefined) return false
+  let names = displayNameRules.get(ruleset)
+  if (names === undefined) {
+    names = [...ruleset.override, ...ruleset.underride].some(
+      (rule) =>
+        rule.enabled && (rule.conditions ?? []).some((c) => c['kind'] === 'contains_display_name'),
+    )
+    displayNameRules.set(ruleset, names)
+  }
+  return names
+}
+
+/** The effects of a match's actions; the shared outcome's are worked out once. */
+const effectsCache = new WeakMap<PushRuleMatch, PushActionEffects>()
+
+function effectsOf(match: PushRuleMatch): PushActionEffects {
+  let effects = effectsCache.get(match)
+  if (effects === undefined) {
+    effects = pushActionEffects(match.actions)
+    effectsCache.set(match, effects)
+  }
+  return effects
+}

@@ -1,0 +1,237 @@
+import type pg from 'pg'
+import type { JsonObject, RoomId, UserId } from '@rhizome/core'
+import type { Logger } from '../../logging/logger.js'
+import { storedEventFromRow, type EventRow } from '../engine/event-row.js'
+import { parseStoredObject } from '../engine/json-text.js'
+import {
+  PUSH_ACTION_COLUMNS,
+  pushActionFromRow,
+  type PushActionRow,
+} from '../engine/receipt-row.js'
+import { readBoundsByRoom, unreadCountsFor } from '../engine/unread-counts.js'
+import type { StoredEvent } from '../interface.js'
+import type {
+  BatchOutcome,
+  NewPushAction,
+  NotificationsQuery,
+  PushBatch,
+  PushStore,
+  ReadPositionUpdate,
+  StoredPushAction,
+  UnreadCount,
+} from '../push-store.js'
+import { pooledTransaction } from './postgres-connection.js'
+import { EVENT_COLUMNS } from './postgres-event-store.js'
+
+/** Rows per INSERT: arrays of this many values are a few hundred kilobytes at most. */
+const INSERT_CHUNK = 5000
+
+export class PostgresPushStore implements PushStore {
+  readonly #pool: pg.Pool
+  readonly #logger: Logger | undefined
+
+  constructor(pool: pg.Pool, logger: Logger | undefined) {
+    this.#pool = pool
+    this.#logger = logger
+  }
+
+  processBatch(work: (position: number) => Promise<PushBatch | undefined>): Promise<BatchOutcome> {
+    return pooledTransaction(this.#pool, this.#logger, async (client): Promise<BatchOutcome> => {
+      // The row lock is the claim: held to the end of this transaction; a worker that finds it
+      // taken moves on instead of queueing behind it.
+      const { rows } = await client.query<{ position: number }>(
+        `SELECT position FROM push_cursor WHERE name = 'events' FOR UPDATE SKIP LOCKED`,
+      )
+      const start = rows[0]?.position
+      if (start === undefined) return 'busy'
+      const batch = await work(start)
+      if (batch === undefined) return 'idle'
+      // As with SQLite: a batch lost to a crash is lost whole, position included, and evaluated
+      // again; it need not wait for its WAL flush (the stream's writers still do).
+      await client.query('SET LOCAL synchronous_commit = off')
+      await insertActions(client, batch.actions)
+      await raiseReads(client, batch.reads)
+      await client.query(`UPDATE push_cursor SET position = $1 WHERE name = 'events'`, [
+        batch.position,
+      ])
+      return 'processed'
+    })
+  }
+
+  async processedPosition(): Promise<number> {
+    const { rows } = await this.#pool.query<{ position: number }>(
+      `SELECT position FROM push_cursor WHERE name = 'events'`,
+    )
+    const position = rows[0]?.position
+    if (position === undefined) throw new Error('the push processor position is missing')
+    return position
+  }
+
+  async processedThrough(position: number, roomIds?: readonly RoomId[]): Promise<boolean> {
+    const cursor = `(SELECT position FROM push_cursor WHERE name = 'events')`
+    const { rows } =
+      roomIds === undefined
+        ? await this.#pool.query<{ pending: boolean }>(
+            `SELECT EXISTS (SELECT 1 FROM events
+               WHERE stream_position > ${cursor} AND stream_position <= $1
+                 AND rejection_reason IS NULL) AS pending`,
+            [position],
+          )
+        : await this.#pool.query<{ pending: boolean }>(
+            // One index probe on (room_id, stream_position) per room.
+            `SELECT EXISTS (SELECT 1 FROM unnest($2::text[]) AS w (room_id)
+               JOIN events e ON e.room_id = w.room_id
+               WHERE e.stream_position > ${cursor} AND e.stream_position <= $1
+                 AND e.rejection_reason IS NULL) AS pending`,
+            [position, roomIds],
+          )
+    return rows[0]?.pending === false
+  }
+
+  async eventsAfter(after: number, upTo: number, limit: number): Promise<readonly StoredEvent[]> {
+    const { rows } = await this.#pool.query<EventRow>(
+      `SELECT ${EVENT_COLUMNS} FROM events e JOIN rooms r ON r.room_id = e.room_id
+       WHERE e.stream_position > $1 AND e.stream_position <= $2 AND e.rejection_reason IS NULL
+       ORDER BY e.stream_position LIMIT $3`,
+      [after, upTo, limit],
+    )
+    return rows.map(storedEventFromRow)
+  }
+
+  async unreadCounts(
+    userId: UserId,
+    roomIds: readonly RoomId[],
+    upTo: number,
+  ): Promise<ReadonlyMap<RoomId, ReadonlyMap<string, UnreadCount>>> {
+    if (roomIds.length === 0) return new Map()
+    const { rows } = await this.#pool.query<{
+      room_id: string
+      thread_id: string
+      position: number
+    }>(
+      `SELECT room_id, thread_id, position FROM read_positions
+       WHERE user_id = $1 AND room_id = ANY($2::text[])`,
+      [userId, roomIds],
+    )
+    return unreadCountsFor(roomIds, readBoundsByRoom(rows), {
+      byThread: async (roomId, after) => {
+        const counts = await this.#pool.query<{ thread_id: string; n: number; h: number }>(
+          `SELECT thread_id, COUNT(*) AS n, COUNT(*) FILTER (WHERE highlight) AS h
+           FROM push_actions
+           WHERE user_id = $1 AND room_id = $2 AND stream_position > $3 AND stream_position <= $4
+           GROUP BY thread_id`,
+          [userId, roomId, after, upTo],
+        )
+        return new Map(
+          counts.rows.map((c) => [c.thread_id, { notifications: c.n, highlights: c.h }] as const),
+        )
+      },
+      inThread: async (roomId, threadId, after) => {
+        const counts = await this.#pool.query<{ n: number; h: number }>(
+          `SELECT COUNT(*) AS n, COUNT(*) FILTER (WHERE highlight) AS h FROM push_actions
+           WHERE user_id = $1 AND room_id = $2 AND stream_position > $3 AND stream_position <= $4
+             AND thread_id = $5`,
+          [userId, roomId, after, upTo, threadId],
+        )
+        const c = counts.rows[0]
+        return { notifications: c?.n ?? 0, highlights: c?.h ?? 0 }
+      },
+    })
+  }
+
+  async readPositions(userId: UserId, roomId: RoomId): Promise<ReadonlyMap<string, number>> {
+    const { rows } = await this.#pool.query<{ thread_id: string; position: number }>(
+      'SELECT thread_id, position FROM read_positions WHERE user_id = $1 AND room_id = $2',
+      [userId, roomId],
+    )
+    return new Map(rows.map((r) => [r.thread_id, r.position] as const))
+  }
+
+  async notifications(
+    userId: UserId,
+    query: NotificationsQuery,
+  ): Promise<readonly StoredPushAction[]> {
+    const { rows } = await this.#pool.query<PushActionRow>(
+      `SELECT p.user_id, p.room_id, p.stream_position, e.event_id, p.thread_id, p.actions,
+         p.highlight, p.ts
+       FROM push_actions p JOIN events e ON e.stream_position = p.stream_position
+       WHERE p.user_id = $1 AND p.stream_position < $2 ${query.onlyHighlight ? 'AND p.highlight' : ''}
+       ORDER BY p.stream_position DESC LIMIT $3`,
+      [userId, query.before ?? Number.MAX_SAFE_INTEGER, query.limit],
+    )
+    return rows.map(pushActionFromRow)
+  }
+
+  async pushRulesChanged(since: number, upTo: number): Promise<readonly UserId[]> {
+    const { rows } = await this.#pool.query<{ user_id: UserId }>(
+      `SELECT user_id FROM account_data
+       WHERE type = 'm.push_rules' AND stream_position > $1 AND stream_position <= $2
+         AND room_id = ''`,
+      [since, upTo],
+    )
+    return rows.map((row) => row.user_id)
+  }
+
+  async pushRulesOf(userIds: readonly UserId[]): Promise<ReadonlyMap<UserId, JsonObject>> {
+    const out = new Map<UserId, JsonObject>()
+    if (userIds.length === 0) return out
+    const { rows } = await this.#pool.query<{ user_id: UserId; content: string }>(
+      `SELECT user_id, content FROM account_data
+       WHERE room_id = '' AND type = 'm.push_rules' AND user_id = ANY($1::text[])`,
+      [userIds],
+    )
+    for (const row of rows) out.set(row.user_id, parseStoredObject(row.content, 'push rules'))
+    return out
+  }
+}
+
+async function insertActions(
+  client: pg.ClientBase,
+  actions: readonly NewPushAction[],
+): Promise<void> {
+  for (let i = 0; i < actions.length; i += INSERT_CHUNK) {
+    const chunk = actions.slice(i, i + INSERT_CHUNK)
+    await client.query(
+      `INSERT INTO push_actions (${PUSH_ACTION_COLUMNS})
+       SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[],
+         $6::boolean[], $7::bigint[])
+       ON CONFLICT DO NOTHING`,
+      [
+        chunk.map((a) => a.userId),
+        chunk.map((a) => a.roomId),
+        chunk.map((a) => a.streamPosition),
+        chunk.map((a) => a.threadId),
+        chunk.map((a) => JSON.stringify(a.actions)),
+        chunk.map((a) => a.highlight),
+        chunk.map((a) => a.ts),
+      ],
+    )
+  }
+}
+
+async function raiseReads(
+  client: pg.ClientBase,
+  reads: readonly ReadPositionUpdate[],
+): Promise<void> {
+  if (reads.length === 0) return
+  // One row per key: an upsert may not touch the same row twice.
+  const highest = new Map<string, ReadPositionUpdate>()
+  for (const r of reads) {
+    const key = JSON.stringify([r.userId, r.roomId, r.threadId])
+    const seen = highest.get(key)
+    if (seen === undefined || seen.position < r.position) highest.set(key, r)
+  }
+  const rows = [...highest.values()]
+  await client.query(
+    `INSERT INTO read_positions (user_id, room_id, thread_id, position)
+     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[])
+     ON CONFLICT (user_id, room_id, thread_id) DO UPDATE
+     SET position = GREATEST(read_positions.position, excluded.position)`,
+    [
+      rows.map((r) => r.userId),
+      rows.map((r) => r.roomId),
+      rows.map((r) => r.threadId),
+      rows.map((r) => r.position),
+    ],
+  )
+}

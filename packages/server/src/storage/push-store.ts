@@ -1,0 +1,95 @@
+import type { EventId, JsonObject, RoomId, UserId } from '@rhizome/core'
+import type { StoredEvent } from './interface.js'
+
+/**
+ * What push rule evaluation stores (client-server-api §Push Notifications): the actions each
+ * event has for each user it notifies, the users' read positions, and the progress of the
+ * background processor that evaluates committed events in stream order.
+ *
+ * The processor's position is a row in the database. `processBatch` claims it (on PostgreSQL a
+ * row lock taken with SKIP LOCKED, so of several worker processes exactly one works a range and
+ * the others move on), and commits the batch's actions with the advanced position in one
+ * transaction: a crash loses nothing and counts nothing twice.
+ */
+export interface PushStore {
+  /**
+   * Claims the processor's position and runs `work` with it. When `work` returns a batch, its
+   * rows and the new position are committed together ('processed'); when it returns undefined,
+   * nothing is written ('idle'). 'busy': another worker holds the claim, `work` did not run.
+   */
+  processBatch(work: (position: number) => Promise<PushBatch | undefined>): Promise<BatchOutcome>
+  /** The processor's position: every event at or below it has been evaluated. */
+  processedPosition(): Promise<number>
+  /**
+   * Whether every room event at or below `position` (of the given rooms, or of all) has been
+   * evaluated: no such event lies after the processor's position.
+   */
+  processedThrough(position: number, roomIds?: readonly RoomId[]): Promise<boolean>
+  /** Room events in (after, upTo], oldest first, at most `limit`; rejected events left out. */
+  eventsAfter(after: number, upTo: number, limit: number): Promise<readonly StoredEvent[]>
+  /**
+   * Unread notification counts per room and thread (`main` or a root's event ID): stored
+   * actions at positions in (read position, upTo], where a thread's read position is the higher
+   * of the user's unthreaded one and the thread's own. Rooms and threads without unread
+   * notifications are left out. One indexed range count per room: never a scan of history.
+   */
+  unreadCounts(
+    userId: UserId,
+    roomIds: readonly RoomId[],
+    upTo: number,
+  ): Promise<ReadonlyMap<RoomId, ReadonlyMap<string, UnreadCount>>>
+  /** The user's read positions in a room, by thread ('' for unthreaded). */
+  readPositions(userId: UserId, roomId: RoomId): Promise<ReadonlyMap<string, number>>
+  /** The user's notifications, newest first, before position `before` (exclusive). */
+  notifications(userId: UserId, query: NotificationsQuery): Promise<readonly StoredPushAction[]>
+  /** Users whose `m.push_rules` account data changed in (since, upTo]. */
+  pushRulesChanged(since: number, upTo: number): Promise<readonly UserId[]>
+  /** The stored `m.push_rules` content of each user that has one. */
+  pushRulesOf(userIds: readonly UserId[]): Promise<ReadonlyMap<UserId, JsonObject>>
+}
+
+export type BatchOutcome = 'processed' | 'idle' | 'busy'
+
+export interface PushBatch {
+  /** The position processing reached: the next batch starts after it. */
+  readonly position: number
+  readonly actions: readonly NewPushAction[]
+  /** Read positions to raise (the sender of an event has read up to it). */
+  readonly reads: readonly ReadPositionUpdate[]
+}
+
+export interface NewPushAction {
+  readonly userId: UserId
+  readonly roomId: RoomId
+  readonly eventId: EventId
+  /** The event's stream position. */
+  readonly streamPosition: number
+  /** `main` or the thread root's event ID. */
+  readonly threadId: string
+  /** The JSON actions of the rule that matched (they include `notify`). */
+  readonly actions: readonly (string | JsonObject)[]
+  readonly highlight: boolean
+  readonly ts: number
+}
+
+export type StoredPushAction = NewPushAction
+
+export interface ReadPositionUpdate {
+  readonly userId: UserId
+  readonly roomId: RoomId
+  /** '' for every thread (an unthreaded receipt), else `main` or a root's event ID. */
+  readonly threadId: string
+  readonly position: number
+}
+
+export interface UnreadCount {
+  readonly notifications: number
+  readonly highlights: number
+}
+
+export interface NotificationsQuery {
+  /** Exclusive upper bound on the stream position; undefined: the newest. */
+  readonly before: number | undefined
+  readonly limit: number
+  readonly onlyHighlight: boolean
+}

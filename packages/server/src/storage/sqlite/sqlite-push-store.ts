@@ -1,0 +1,251 @@
+import type { JsonObject, RoomId, UserId } from '@rhizome/core'
+import { storedEventFromRow, type EventRow } from '../engine/event-row.js'
+import { parseStoredObject } from '../engine/json-text.js'
+import { KeyedMutex } from '../engine/keyed-mutex.js'
+import {
+  PUSH_ACTION_COLUMNS,
+  pushActionFromRow,
+  type PushActionRow,
+} from '../engine/receipt-row.js'
+import { readBoundsByRoom, unreadCountsFor } from '../engine/unread-counts.js'
+import type { StoredEvent } from '../interface.js'
+import type {
+  BatchOutcome,
+  NotificationsQuery,
+  PushBatch,
+  PushStore,
+  StoredPushAction,
+  UnreadCount,
+} from '../push-store.js'
+import { EVENT_COLUMNS, EVENTS_JOIN_ROOMS } from './sqlite-event-store.js'
+import { settle, sqlList, type SqliteStatements } from './sqlite-statements.js'
+
+/**
+ * Commits without waiting for the disk (synchronous = NORMAL for this one transaction). A batch
+ * holds its actions and the position it reached together, so if a power cut loses it, both are
+ * lost and the batch is simply evaluated again; the next durable commit (any send) syncs it to
+ * disk anyway. Sends keep their fsync, and do not queue behind the processor's.
+ */
+function withoutFsync<T>(q: SqliteStatements, work: () => T): T {
+  const previous = q.db.pragma('synchronous', { simple: true }) as number
+  q.db.pragma('synchronous = NORMAL')
+  try {
+    return work()
+  } finally {
+    q.db.pragma(`synchronous = ${previous}`)
+  }
+}
+
+const NOTIFICATION_COLUMNS = `p.user_id, p.room_id, p.stream_position, e.event_id, p.thread_id,
+  p.actions, p.highlight, p.ts`
+const CURSOR = `(SELECT position FROM push_cursor WHERE name = 'events')`
+
+export class SqlitePushStore implements PushStore {
+  readonly #q: SqliteStatements
+  /** One batch at a time in this process; the position check below guards against others. */
+  readonly #claim = new KeyedMutex()
+
+  constructor(statements: SqliteStatements) {
+    this.#q = statements
+  }
+
+  processBatch(work: (position: number) => Promise<PushBatch | undefined>): Promise<BatchOutcome> {
+    return this.#claim.run('', async () => {
+      const start = await this.processedPosition()
+      const batch = await work(start)
+      if (batch === undefined) return 'idle'
+      // The evaluation ran outside the transaction (better-sqlite3 transactions cannot await);
+      // the position only moves if nobody moved it meanwhile.
+      return settle(() =>
+        withoutFsync(this.#q, () =>
+          this.#q.db
+            .transaction((): BatchOutcome => {
+              const moved = this.#q.run(
+                `UPDATE push_cursor SET position = ? WHERE name = 'events' AND position = ?`,
+                batch.position,
+                start,
+              )
+              if (moved !== 1) return 'busy'
+              for (const a of batch.actions) {
+                this.#q.run(
+                  `INSERT OR IGNORE INTO push_actions (${PUSH_ACTION_COLUMNS})
+                 VALUES (?, ?, ?, ?, ?, ?, ?)`,
+                  a.userId,
+                  a.roomId,
+                  a.streamPosition,
+                  a.threadId,
+                  JSON.stringify(a.actions),
+                  a.highlight ? 1 : 0,
+                  a.ts,
+                )
+              }
+              for (const r of batch.reads) {
+                this.#q.run(
+                  `INSERT INTO read_positions (user_id, room_id, thread_id, position)
+                 VALUES (?, ?, ?, ?)
+                 ON CONFLICT (user_id, room_id, thread_id) DO UPDATE
+                 SET position = MAX(position, excluded.position)`,
+                  r.userId,
+                  r.roomId,
+                  r.threadId,
+                  r.position,
+                )
+              }
+              return 'processed'
+            })
+            .immediate(),
+        ),
+      )
+    })
+  }
+
+  processedPosition(): Promise<number> {
+    return settle(() => {
+      const row = this.#q.one<{ position: number }>(
+        `SELECT position FROM push_cursor WHERE name = 'events'`,
+      )
+      if (row === undefined) throw new Error('the push processor position is missing')
+      return row.position
+    })
+  }
+
+  processedThrough(position: number, roomIds?: readonly RoomId[]): Promise<boolean> {
+    return settle(() => {
+      const row =
+        roomIds === undefined
+          ? this.#q.one<{ pending: number }>(
+              `SELECT EXISTS (SELECT 1 FROM events
+                 WHERE stream_position > ${CURSOR} AND stream_position <= ?
+                   AND rejection_reason IS NULL) AS pending`,
+              position,
+            )
+          : this.#q.one<{ pending: number }>(
+              // One index probe on (room_id, stream_position) per room.
+              `SELECT EXISTS (SELECT 1 FROM json_each(?) w JOIN events e ON e.room_id = w.value
+                 WHERE e.stream_position > ${CURSOR} AND e.stream_position <= ?
+                   AND e.rejection_reason IS NULL) AS pending`,
+              sqlList(roomIds),
+              position,
+            )
+      return row?.pending === 0
+    })
+  }
+
+  eventsAfter(after: number, upTo: number, limit: number): Promise<readonly StoredEvent[]> {
+    return settle(() =>
+      this.#q
+        .all<EventRow>(
+          `SELECT ${EVENT_COLUMNS} FROM ${EVENTS_JOIN_ROOMS}
+           WHERE e.stream_position > ? AND e.stream_position <= ? AND e.rejection_reason IS NULL
+           ORDER BY e.stream_position LIMIT ?`,
+          after,
+          upTo,
+          limit,
+        )
+        .map(storedEventFromRow),
+    )
+  }
+
+  async unreadCounts(
+    userId: UserId,
+    roomIds: readonly RoomId[],
+    upTo: number,
+  ): Promise<ReadonlyMap<RoomId, ReadonlyMap<string, UnreadCount>>> {
+    if (roomIds.length === 0) return new Map()
+    const rows = await settle(() =>
+      this.#q.all<{ room_id: string; thread_id: string; position: number }>(
+        `SELECT room_id, thread_id, position FROM read_positions
+         WHERE user_id = ? AND room_id IN (SELECT value FROM json_each(?))`,
+        userId,
+        sqlList(roomIds),
+      ),
+    )
+    return unreadCountsFor(roomIds, readBoundsByRoom(rows), {
+      byThread: (roomId, after) =>
+        settle(() => {
+          const counts = this.#q.all<{ thread_id: string; n: number; h: number }>(
+            `SELECT thread_id, COUNT(*) AS n, SUM(highlight) AS h FROM push_actions
+             WHERE user_id = ? AND room_id = ? AND stream_position > ? AND stream_position <= ?
+             GROUP BY thread_id`,
+            userId,
+            roomId,
+            after,
+            upTo,
+          )
+          return new Map(
+            counts.map((c) => [c.thread_id, { notifications: c.n, highlights: c.h }] as const),
+          )
+        }),
+      inThread: (roomId, threadId, after) =>
+        settle(() => {
+          const c = this.#q.one<{ n: number; h: number | null }>(
+            `SELECT COUNT(*) AS n, SUM(highlight) AS h FROM push_actions
+             WHERE user_id = ? AND room_id = ? AND stream_position > ? AND stream_position <= ?
+               AND thread_id = ?`,
+            userId,
+            roomId,
+            after,
+            upTo,
+            threadId,
+          )
+          return { notifications: c?.n ?? 0, highlights: c?.h ?? 0 }
+        }),
+    })
+  }
+
+  readPositions(userId: UserId, roomId: RoomId): Promise<ReadonlyMap<string, number>> {
+    return settle(() => {
+      const rows = this.#q.all<{ thread_id: string; position: number }>(
+        'SELECT thread_id, position FROM read_positions WHERE user_id = ? AND room_id = ?',
+        userId,
+        roomId,
+      )
+      return new Map(rows.map((r) => [r.thread_id, r.position] as const))
+    })
+  }
+
+  notifications(userId: UserId, query: NotificationsQuery): Promise<readonly StoredPushAction[]> {
+    return settle(() =>
+      this.#q
+        .all<PushActionRow>(
+          `SELECT ${NOTIFICATION_COLUMNS} FROM push_actions p
+           JOIN events e ON e.stream_position = p.stream_position
+           WHERE p.user_id = ? AND p.stream_position < ? ${query.onlyHighlight ? 'AND p.highlight = 1' : ''}
+           ORDER BY p.stream_position DESC LIMIT ?`,
+          userId,
+          query.before ?? Number.MAX_SAFE_INTEGER,
+          query.limit,
+        )
+        .map(pushActionFromRow),
+    )
+  }
+
+  pushRulesChanged(since: number, upTo: number): Promise<readonly UserId[]> {
+    return settle(() =>
+      this.#q
+        .all<{ user_id: UserId }>(
+          `SELECT user_id FROM account_data
+           WHERE type = 'm.push_rules' AND stream_position > ? AND stream_position <= ?
+             AND room_id = ''`,
+          since,
+          upTo,
+        )
+        .map((row) => row.user_id),
+    )
+  }
+
+  pushRulesOf(userIds: readonly UserId[]): Promise<ReadonlyMap<UserId, JsonObject>> {
+    return settle(() => {
+      const out = new Map<UserId, JsonObject>()
+      if (userIds.length === 0) return out
+      const rows = this.#q.all<{ user_id: UserId; content: string }>(
+        `SELECT user_id, content FROM account_data
+         WHERE room_id = '' AND type = 'm.push_rules'
+           AND user_id IN (SELECT value FROM json_each(?))`,
+        sqlList(userIds),
+      )
+      for (const row of rows) out.set(row.user_id, parseStoredObject(row.content, 'push rules'))
+      return out
+    })
+  }
+}

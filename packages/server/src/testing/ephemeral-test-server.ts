@@ -1,0 +1,157 @@
+/**
+ * FOR TESTS ONLY. The room, sync, account data, tag, typing and presence endpoints over real HTTP
+ * on a given storage, with the typing and presence services wired as the composition root wires
+ * them, and users whose tokens a FakeAuthenticate hands out.
+ */
+import { afterEach } from 'vitest'
+import { accountDataRoutes } from '../client/account-data/account-data.js'
+import { tagRoutes } from '../client/account-data/tags.js'
+import { presenceRoutes } from '../client/presence/presence.js'
+import { roomRoutes } from '../client/rooms/room-routes.js'
+import { syncRoute } from '../client/sync/sync.js'
+import { typingRoute } from '../client/typing/typing.js'
+import type { Route } from '../http/endpoint.js'
+import { PresenceService, type PresenceTimings } from '../presence/presence-service.js'
+import { createRoomService, type RoomService } from '../rooms/room-service.js'
+import type { Storage } from '../storage/interface.js'
+import { SyncService } from '../sync/sync-service.js'
+import { SyncWakeups } from '../sync/sync-wakeups.js'
+import { storedTransactionIds } from '../sync/transaction-id-lookup.js'
+import { TypingService } from '../typing/typing-service.js'
+import { FakeAuthenticate, type TestUser } from './fake-authenticate.js'
+import { crypto, SERVER_NAME, SIGNING_KEY } from './room-kit.js'
+import type { HttpReply } from './room-test-server.js'
+import { useRoomStorage, type RoomTestStorage } from './room-storages.js'
+import { startTestServer, type TestServer } from './test-server.js'
+
+export interface EphemeralTestServices {
+  readonly rooms: RoomService
+  readonly storage: Storage
+  readonly sync: SyncService
+  readonly typing: TypingService
+  readonly presence: PresenceService | undefined
+}
+
+export interface EphemeralTestOptions {
+  /** false: presence disabled, as `presence.enabled: false` configures it. Default on. */
+  readonly presence?: boolean
+  readonly presenceTimings?: Partial<PresenceTimings>
+  /** The wall clock of the services (default Date.now). */
+  readonly now?: () => number
+}
+
+export interface EphemeralTestServer extends EphemeralTestServices {
+  readonly server: TestServer
+  readonly users: FakeAuthenticate
+  readonly wakeups: SyncWakeups
+  call(
+    method: string,
+    path: string,
+    options?: { readonly user?: TestUser; readonly body?: unknown; readonly raw?: string },
+  ): Promise<HttpReply>
+  close(): Promise<void>
+}
+
+export async function startEphemeralTestServer(
+  storage: Storage,
+  options: EphemeralTestOptions = {},
+): Promise<EphemeralTestServer> {
+  const now = options.now ?? Date.now
+  const rooms = createRoomService({
+    storage,
+    serverName: SERVER_NAME,
+    signingKey: SIGNING_KEY,
+    crypto,
+    now,
+    transactionIds: storedTransactionIds(storage),
+  })
+  const presence =
+    options.presence === false
+      ? undefined
+      : new PresenceService({
+          storage,
+          now,
+          ...(options.presenceTimings === undefined ? {} : { timings: options.presenceTimings }),
+        })
+  const typing = new TypingService({
+    storage,
+    now,
+    ...(presence === undefined
+      ? {}
+      : {
+          onActivity: (userId) => {
+            presence.userActive(userId)
+          },
+        }),
+  })
+  const wakeups = new SyncWakeups(storage.streams.notifier)
+  const sync = new SyncService({
+    storage,
+    serializer: rooms.serializer,
+    pdus: rooms.pipeline.pdus,
+    wakeups,
+    now,
+    ...(presence === undefined ? {} : { presence }),
+  })
+  const users = new FakeAuthenticate(storage)
+  const routes: Route<EphemeralTestServices>[] = [
+    ...roomRoutes,
+    syncRoute,
+    ...accountDataRoutes,
+    ...tagRoutes,
+    typingRoute,
+    ...presenceRoutes,
+  ]
+  const services = { rooms, storage, sync, typing, presence }
+  const server = await startTestServer<EphemeralTestServices>({
+    routes,
+    services,
+    authenticate: users.authenticate,
+  })
+  return {
+    ...services,
+    server,
+    users,
+    wakeups,
+    async call(method, path, { user, body, raw } = {}) {
+      const headers: Record<string, string> = {}
+      if (user !== undefined) headers['authorization'] = `Bearer ${user.accessToken}`
+      let payload: string | undefined = raw
+      if (body !== undefined) {
+        payload = JSON.stringify(body)
+        headers['content-type'] = 'application/json'
+      }
+      const response = await fetch(`${server.url}${path}`, {
+        method,
+        headers,
+        ...(payload === undefined ? {} : { body: payload }),
+      })
+      const text = await response.text()
+      return {
+        status: response.status,
+        body: text === '' ? undefined : (JSON.parse(text) as unknown),
+      }
+    },
+    async close() {
+      wakeups.close()
+      await server.close()
+      await Promise.all([typing.close(), presence?.close()])
+    },
+  }
+}
+
+/** A fresh storage and server for each call, both closed after the test. */
+export function useEphemeralTestServer(
+  kind: RoomTestStorage,
+): (options?: EphemeralTestOptions) => Promise<EphemeralTestServer> {
+  const open = useRoomStorage(kind)
+  const servers: EphemeralTestServer[] = []
+  afterEach(async () => {
+    await Promise.all(servers.splice(0).map((server) => server.close()))
+  })
+  return async (options) => {
+    const server = await startEphemeralTestServer(await open(), options)
+    servers.push(server)
+    return server
+  }
+}

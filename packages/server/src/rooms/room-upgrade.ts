@@ -156,15 +156,8 @@ function mayTombstone(
 
 /** Step 4: the room's local aliases now lead to the new room. */
 async function moveAliases(ctx: RoomContext, from: RoomId, to: RoomId): Promise<void> {
-  const aliases = ctx.deps.storage.roomAliases
-  for (const alias of await aliases.roomAliases(from)) {
-    const record = await aliases.getAlias(alias)
-    if (record?.roomId !== from) continue
-    // Deleted and made again with its creator, who may still delete it; a request that takes
-    // the alias in between wins it, which is no worse than its being deleted.
-    await aliases.deleteAlias(alias)
-    await aliases.createAlias({ ...record, roomId: to })
-  }
+  // One statement, so that no alias is ever briefly missing (or lost to a crash in between).
+  await ctx.deps.storage.roomAliases.moveAliases(from, to)
 }
 
 async function withUpgraderProfile(

@@ -21,4 +21,9 @@ export interface RoomAliasStore {
   deleteAlias(alias: RoomAlias): Promise<boolean>
   /** The room's aliases, in code-point order. */
   roomAliases(roomId: RoomId): Promise<readonly RoomAlias[]>
+  /**
+   * Points every alias of `from` at `to`, keeping their creators, in one statement: an alias is
+   * never briefly missing (a room upgrade moves them). Returns how many moved.
+   */
+  moveAliases(from: RoomId, to: RoomId): Promise<number>
 }

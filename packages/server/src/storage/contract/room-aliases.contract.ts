@@ -33,6 +33,25 @@ export function roomAliasesContract(harness: StorageHarness): void {
       expect(await storage.roomAliases.roomAliases('!empty:test' as RoomId)).toEqual([])
     })
 
+    it('moves every alias of a room to another, keeping creators and leaving others', async () => {
+      const storage = await open()
+      const upgraded = '!upgraded:test' as RoomId
+      const base = { roomId: room, creator: alice, createdTs: 1 }
+      await storage.roomAliases.createAlias({ ...base, alias: alias('m1') })
+      await storage.roomAliases.createAlias({ ...base, alias: alias('m2') })
+      await storage.roomAliases.createAlias({ ...base, alias: alias('stay'), roomId: other })
+      expect(await storage.roomAliases.moveAliases(room, upgraded)).toBe(2)
+      expect(await storage.roomAliases.roomAliases(room)).toEqual([])
+      expect(await storage.roomAliases.roomAliases(upgraded)).toEqual([alias('m1'), alias('m2')])
+      expect(await storage.roomAliases.getAlias(alias('m1'))).toEqual({
+        ...base,
+        alias: alias('m1'),
+        roomId: upgraded,
+      })
+      expect(await storage.roomAliases.roomAliases(other)).toEqual([alias('stay')])
+      expect(await storage.roomAliases.moveAliases(room, upgraded)).toBe(0)
+    })
+
     it('hands out an alias once, however many ask at the same time', async () => {
       const storage = await open()
       const attempts = await Promise.all(

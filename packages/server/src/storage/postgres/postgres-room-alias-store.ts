@@ -37,6 +37,14 @@ export class PostgresRoomAliasStore implements RoomAliasStore {
     return rowCount === 1
   }
 
+  async moveAliases(from: RoomId, to: RoomId): Promise<number> {
+    const { rowCount } = await this.#db.query(
+      'UPDATE room_aliases SET room_id = $1 WHERE room_id = $2',
+      [to, from],
+    )
+    return rowCount ?? 0
+  }
+
   async roomAliases(roomId: RoomId): Promise<readonly RoomAlias[]> {
     const { rows } = await this.#db.query<{ alias: string }>(
       'SELECT alias FROM room_aliases WHERE room_id = $1 ORDER BY alias COLLATE "C"',

@@ -42,6 +42,12 @@ export class SqliteRoomAliasStore implements RoomAliasStore {
     return settle(() => this.#q.run('DELETE FROM room_aliases WHERE alias = ?', alias) === 1)
   }
 
+  moveAliases(from: RoomId, to: RoomId): Promise<number> {
+    return settle(() =>
+      this.#q.run('UPDATE room_aliases SET room_id = ? WHERE room_id = ?', to, from),
+    )
+  }
+
   roomAliases(roomId: RoomId): Promise<readonly RoomAlias[]> {
     return settle(() =>
       this.#q

@@ -136,8 +136,8 @@ async function measure(
   const following = new PushProcessor({ storage: bench.storage, serverName, now: Date.now })
   following.start()
   const sendWhileProcessingMs = await sendMessages(bench, sender, roomId, SENDS)
-  const position = await bench.storage.streams.currentPosition()
-  if (!(await following.caughtUp(position, 600_000))) throw new Error('never caught up')
+  // Its own schedule may hold the position meanwhile: drain waits for it and finishes the rest.
+  await following.drain()
   await following.close()
   return { name, members, sendMs, processMs, sendWhileProcessingMs }
 }

@@ -3,23 +3,12 @@
  * talk, page back through history, survive a restart, and meet the auth rules. Runs on SQLite and,
  * when RHIZOME_TEST_POSTGRES is set, on PostgreSQL.
  */
-import {
-  Direction,
-  MatrixError,
-  RoomEvent,
-  type MatrixClient,
-  type MatrixEvent,
-} from 'matrix-js-sdk'
+import { Direction, RoomEvent, type MatrixClient, type MatrixEvent } from 'matrix-js-sdk'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { BACKENDS } from './harness/backends.js'
-import { HomeserverProcess } from './harness/homeserver.js'
-import {
-  clientFor,
-  eventually,
-  registerAccount,
-  startSyncing,
-  type Account,
-} from './harness/matrix-clients.js'
+import type { HomeserverProcess } from './harness/homeserver.js'
+import { clientFor, eventually, startSyncing, type Account } from './harness/matrix-clients.js'
+import { matrixFailure, startSession, type Session } from './harness/session.js'
 
 const MESSAGES = 100
 
@@ -34,18 +23,14 @@ function messageBodies(client: MatrixClient, roomId: string): string[] {
 }
 
 async function expectForbidden(request: Promise<unknown>): Promise<void> {
-  const error: unknown = await request.then(
-    () => undefined,
-    (failure: unknown) => failure,
-  )
-  expect(error).toBeInstanceOf(MatrixError)
-  expect((error as MatrixError).errcode).toBe('M_FORBIDDEN')
-  expect((error as MatrixError).httpStatus).toBe(403)
+  const error = await matrixFailure(request)
+  expect(error.errcode).toBe('M_FORBIDDEN')
+  expect(error.httpStatus).toBe(403)
 }
 
 describe.each(BACKENDS)('two users chatting ($name)', (backend) => {
   let server: HomeserverProcess
-  let drop: () => Promise<void>
+  let session: Session
   let alice: Account
   let bob: Account
   let aliceClient: MatrixClient
@@ -53,24 +38,14 @@ describe.each(BACKENDS)('two users chatting ($name)', (backend) => {
   let roomId: string
 
   beforeAll(async () => {
-    const db = await backend.open()
-    drop = db.drop
-    server = await HomeserverProcess.start(
-      db.database === undefined ? {} : { database: db.database },
-    )
-    alice = await registerAccount(server.baseUrl, 'alice')
-    bob = await registerAccount(server.baseUrl, 'bob')
-    aliceClient = clientFor(server.baseUrl, alice)
-    bobClient = clientFor(server.baseUrl, bob)
-    await startSyncing(aliceClient)
-    await startSyncing(bobClient)
+    session = await startSession(backend, ['alice', 'bob'])
+    server = session.server
+    ;({ account: alice, client: aliceClient } = session.user('alice'))
+    ;({ account: bob, client: bobClient } = session.user('bob'))
   }, 120_000)
 
   afterAll(async () => {
-    aliceClient.stopClient()
-    bobClient.stopClient()
-    await server.destroy()
-    await drop()
+    await session.close()
   })
 
   it('lets one user create a room and invite the other, who joins', async () => {

@@ -4,26 +4,12 @@
  * taken and stored, and /messages honours contains_url and not_senders. Runs on SQLite and, when
  * RHIZOME_TEST_POSTGRES is set, on PostgreSQL.
  */
-import { MatrixError, Method, MsgType, Preset, type MatrixClient } from 'matrix-js-sdk'
+import { Method, MsgType, Preset, type MatrixClient } from 'matrix-js-sdk'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { BACKENDS } from './harness/backends.js'
-import { HomeserverProcess } from './harness/homeserver.js'
-import {
-  clientFor,
-  eventually,
-  registerAccount,
-  startSyncing,
-  type Account,
-} from './harness/matrix-clients.js'
-
-async function failure(request: Promise<unknown>): Promise<MatrixError> {
-  const error: unknown = await request.then(
-    () => undefined,
-    (thrown: unknown) => thrown,
-  )
-  expect(error).toBeInstanceOf(MatrixError)
-  return error as MatrixError
-}
+import type { HomeserverProcess } from './harness/homeserver.js'
+import { clientFor, eventually, registerAccount, type Account } from './harness/matrix-clients.js'
+import { matrixFailure, startSession, type Session } from './harness/session.js'
 
 function bodiesIn(client: MatrixClient, roomId: string): string[] {
   return (
@@ -42,28 +28,20 @@ interface Chunk {
 
 describe.each(BACKENDS)('moderation, ignoring and reports ($name)', (backend) => {
   let server: HomeserverProcess
-  let drop: () => Promise<void>
+  let session: Session
   let alice: Account
   let bob: Account
-  let carol: Account
   let aliceClient: MatrixClient
   let bobClient: MatrixClient
   let carolClient: MatrixClient
   let roomId: string
 
   beforeAll(async () => {
-    const db = await backend.open()
-    drop = db.drop
-    server = await HomeserverProcess.start(
-      db.database === undefined ? {} : { database: db.database },
-    )
-    alice = await registerAccount(server.baseUrl, 'alice')
-    bob = await registerAccount(server.baseUrl, 'bob')
-    carol = await registerAccount(server.baseUrl, 'carol')
-    aliceClient = clientFor(server.baseUrl, alice)
-    bobClient = clientFor(server.baseUrl, bob)
-    carolClient = clientFor(server.baseUrl, carol)
-    await Promise.all([aliceClient, bobClient, carolClient].map((c) => startSyncing(c)))
+    session = await startSession(backend, ['alice', 'bob', 'carol'], { parallelSync: true })
+    server = session.server
+    ;({ account: alice, client: aliceClient } = session.user('alice'))
+    ;({ account: bob, client: bobClient } = session.user('bob'))
+    ;({ client: carolClient } = session.user('carol'))
     roomId = (await aliceClient.createRoom({ name: 'Moderated', preset: Preset.PublicChat }))
       .room_id
     await bobClient.joinRoom(roomId)
@@ -75,15 +53,13 @@ describe.each(BACKENDS)('moderation, ignoring and reports ($name)', (backend) =>
   }, 120_000)
 
   afterAll(async () => {
-    for (const client of [aliceClient, bobClient, carolClient]) client.stopClient()
-    await server.destroy()
-    await drop()
+    await session.close()
   })
 
   it("refuses to show one user another's account data", async () => {
     const path = `/user/${encodeURIComponent(alice.userId)}/account_data/org.example.secret`
     await aliceClient.http.authedRequest(Method.Put, path, undefined, { pin: '1234' })
-    const denied = await failure(bobClient.http.authedRequest(Method.Get, path))
+    const denied = await matrixFailure(bobClient.http.authedRequest(Method.Get, path))
     expect(denied.httpStatus).toBe(403)
     expect(denied.errcode).toBe('M_FORBIDDEN')
     const own = await aliceClient.http.authedRequest<Record<string, unknown>>(Method.Get, path)
@@ -170,7 +146,7 @@ describe.each(BACKENDS)('moderation, ignoring and reports ($name)', (backend) =>
 
     // Someone not in the room cannot report it, and learns nothing about it.
     const outsider = clientFor(server.baseUrl, await registerAccount(server.baseUrl, 'dave'))
-    const hidden = await failure(outsider.reportEvent(roomId, eventId, -100, 'x'))
+    const hidden = await matrixFailure(outsider.reportEvent(roomId, eventId, -100, 'x'))
     expect(hidden.httpStatus).toBe(404)
     expect(hidden.errcode).toBe('M_NOT_FOUND')
   })
@@ -181,11 +157,11 @@ describe.each(BACKENDS)('moderation, ignoring and reports ($name)', (backend) =>
       () => bobClient.getRoom(roomId)?.getMyMembership() === 'ban',
       'the ban to reach bob',
     )
-    const rejoin = await failure(bobClient.joinRoom(roomId))
+    const rejoin = await matrixFailure(bobClient.joinRoom(roomId))
     expect(rejoin.httpStatus).toBe(403)
     expect(rejoin.errcode).toBe('M_FORBIDDEN')
     // Carol, with no power, can neither unban nor kick.
-    const unban = await failure(carolClient.unban(roomId, bob.userId))
+    const unban = await matrixFailure(carolClient.unban(roomId, bob.userId))
     expect(unban.errcode).toBe('M_FORBIDDEN')
     await aliceClient.unban(roomId, bob.userId)
     await bobClient.joinRoom(roomId)

@@ -4,17 +4,11 @@
  * removed; a published room shows in the room directory; the user directory finds a room-mate.
  * Runs on SQLite and, when RHIZOME_TEST_POSTGRES is set, on PostgreSQL.
  */
-import { EventTimeline, MatrixError, Preset, Visibility, type MatrixClient } from 'matrix-js-sdk'
+import { EventTimeline, Preset, Visibility, type MatrixClient } from 'matrix-js-sdk'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { BACKENDS } from './harness/backends.js'
-import { HomeserverProcess } from './harness/homeserver.js'
-import {
-  clientFor,
-  eventually,
-  registerAccount,
-  startSyncing,
-  type Account,
-} from './harness/matrix-clients.js'
+import { eventually, type Account } from './harness/matrix-clients.js'
+import { joinOnInvite, matrixFailure, startSession, type Session } from './harness/session.js'
 
 /** The content of `userId`'s member event as the client's synced state has it. */
 function memberContent(
@@ -30,18 +24,8 @@ function memberContent(
     ?.getContent()
 }
 
-async function failure(request: Promise<unknown>): Promise<MatrixError> {
-  const error: unknown = await request.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  )
-  expect(error).toBeInstanceOf(MatrixError)
-  return error as MatrixError
-}
-
 describe.each(BACKENDS)('profiles and directories ($name)', (backend) => {
-  let server: HomeserverProcess
-  let drop: () => Promise<void>
+  let session: Session
   let alice: Account
   let bob: Account
   let aliceClient: MatrixClient
@@ -50,35 +34,16 @@ describe.each(BACKENDS)('profiles and directories ($name)', (backend) => {
   let serverName: string
 
   beforeAll(async () => {
-    const db = await backend.open()
-    drop = db.drop
-    server = await HomeserverProcess.start(
-      db.database === undefined ? {} : { database: db.database },
-    )
-    alice = await registerAccount(server.baseUrl, 'alice')
-    bob = await registerAccount(server.baseUrl, 'bob')
+    session = await startSession(backend, ['alice', 'bob'])
+    ;({ account: alice, client: aliceClient } = session.user('alice'))
+    ;({ account: bob, client: bobClient } = session.user('bob'))
     serverName = alice.userId.slice(alice.userId.indexOf(':') + 1)
-    aliceClient = clientFor(server.baseUrl, alice)
-    bobClient = clientFor(server.baseUrl, bob)
-    await startSyncing(aliceClient)
-    await startSyncing(bobClient)
     roomId = (await aliceClient.createRoom({ name: 'Profiles', invite: [bob.userId] })).room_id
-    await eventually(
-      () => bobClient.getRoom(roomId)?.getMyMembership() === 'invite',
-      'the invite to reach bob',
-    )
-    await bobClient.joinRoom(roomId)
-    await eventually(
-      () => aliceClient.getRoom(roomId)?.getMember(bob.userId)?.membership === 'join',
-      "bob's join to reach alice",
-    )
+    await joinOnInvite(session.user('bob'), roomId, aliceClient)
   }, 120_000)
 
   afterAll(async () => {
-    aliceClient.stopClient()
-    bobClient.stopClient()
-    await server.destroy()
-    await drop()
+    await session.close()
   })
 
   it('starts everyone with their localpart as display name, in their member events too', async () => {
@@ -117,7 +82,7 @@ describe.each(BACKENDS)('profiles and directories ($name)', (backend) => {
     expect(await bobClient.getProfileInfo(alice.userId, 'displayname')).toEqual({
       displayname: 'Alice Liddell',
     })
-    const bad = await failure(aliceClient.setAvatarUrl('https://example.org/rabbit.png'))
+    const bad = await matrixFailure(aliceClient.setAvatarUrl('https://example.org/rabbit.png'))
     expect([bad.httpStatus, bad.errcode]).toEqual([400, 'M_INVALID_PARAM'])
   })
 
@@ -129,12 +94,12 @@ describe.each(BACKENDS)('profiles and directories ($name)', (backend) => {
       servers: [serverName],
     })
     expect(await bobClient.getLocalAliases(roomId)).toEqual({ aliases: [alias] })
-    const taken = await failure(bobClient.createAlias(alias, roomId))
+    const taken = await matrixFailure(bobClient.createAlias(alias, roomId))
     expect(taken.httpStatus).toBe(409)
-    const refused = await failure(bobClient.deleteAlias(alias))
+    const refused = await matrixFailure(bobClient.deleteAlias(alias))
     expect([refused.httpStatus, refused.errcode]).toEqual([403, 'M_FORBIDDEN'])
     await aliceClient.deleteAlias(alias)
-    const gone = await failure(bobClient.getRoomIdForAlias(alias))
+    const gone = await matrixFailure(bobClient.getRoomIdForAlias(alias))
     expect([gone.httpStatus, gone.errcode]).toEqual([404, 'M_NOT_FOUND'])
   })
 
@@ -172,7 +137,7 @@ describe.each(BACKENDS)('profiles and directories ($name)', (backend) => {
 
     // Only the room's moderators (and server admins) may publish or hide it.
     expect(await bobClient.getRoomDirectoryVisibility(roomId)).toEqual({ visibility: 'private' })
-    const refused = await failure(
+    const refused = await matrixFailure(
       bobClient.setRoomDirectoryVisibility(published.room_id, Visibility.Private),
     )
     expect([refused.httpStatus, refused.errcode]).toEqual([403, 'M_FORBIDDEN'])

@@ -13,14 +13,9 @@ import {
 } from 'matrix-js-sdk'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { BACKENDS } from './harness/backends.js'
-import { HomeserverProcess } from './harness/homeserver.js'
-import {
-  clientFor,
-  eventually,
-  registerAccount,
-  startSyncing,
-  type Account,
-} from './harness/matrix-clients.js'
+import type { HomeserverProcess } from './harness/homeserver.js'
+import { clientFor, eventually, registerAccount, type Account } from './harness/matrix-clients.js'
+import { startSession, type Session } from './harness/session.js'
 
 interface RawCounts {
   readonly notification_count: number
@@ -43,25 +38,17 @@ async function serverCounts(baseUrl: string, account: Account, roomId: string): 
 
 describe.each(BACKENDS)('receipts and push counts ($name)', (backend) => {
   let server: HomeserverProcess
-  let drop: () => Promise<void>
-  let alice: Account
+  let session: Session
   let bob: Account
   let aliceClient: MatrixClient
   let bobClient: MatrixClient
   let roomId: string
 
   beforeAll(async () => {
-    const db = await backend.open()
-    drop = db.drop
-    server = await HomeserverProcess.start(
-      db.database === undefined ? {} : { database: db.database },
-    )
-    alice = await registerAccount(server.baseUrl, 'alice')
-    bob = await registerAccount(server.baseUrl, 'bob')
-    aliceClient = clientFor(server.baseUrl, alice)
-    bobClient = clientFor(server.baseUrl, bob)
-    await startSyncing(aliceClient)
-    await startSyncing(bobClient)
+    session = await startSession(backend, ['alice', 'bob'])
+    server = session.server
+    ;({ client: aliceClient } = session.user('alice'))
+    ;({ account: bob, client: bobClient } = session.user('bob'))
     // Three members, so that messages take the plain message rule, not the one-to-one one.
     const carol = await registerAccount(server.baseUrl, 'carol')
     const carolClient = clientFor(server.baseUrl, carol)
@@ -77,10 +64,7 @@ describe.each(BACKENDS)('receipts and push counts ($name)', (backend) => {
   }, 120_000)
 
   afterAll(async () => {
-    aliceClient.stopClient()
-    bobClient.stopClient()
-    await server.destroy()
-    await drop()
+    await session.close()
   })
 
   function bobsEvent(eventId: string): MatrixEvent | undefined {

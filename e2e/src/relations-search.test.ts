@@ -15,14 +15,8 @@ import {
 } from 'matrix-js-sdk'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { BACKENDS } from './harness/backends.js'
-import { HomeserverProcess } from './harness/homeserver.js'
-import {
-  clientFor,
-  eventually,
-  registerAccount,
-  startSyncing,
-  type Account,
-} from './harness/matrix-clients.js'
+import { eventually, type Account } from './harness/matrix-clients.js'
+import { joinOnInvite, startSession, type Session } from './harness/session.js'
 
 interface Bundle {
   readonly 'm.replace'?: { event_id?: string; content?: Record<string, unknown> }
@@ -38,39 +32,22 @@ function bundleOf(event: { unsigned?: Record<string, unknown> }): Bundle | undef
 }
 
 describe.each(BACKENDS)('relations, threads, search and redaction ($name)', (backend) => {
-  let server: HomeserverProcess
-  let drop: () => Promise<void>
-  let alice: Account
+  let session: Session
   let bob: Account
   let aliceClient: MatrixClient
   let bobClient: MatrixClient
   let roomId: string
 
   beforeAll(async () => {
-    const db = await backend.open()
-    drop = db.drop
-    server = await HomeserverProcess.start(
-      db.database === undefined ? {} : { database: db.database },
-    )
-    alice = await registerAccount(server.baseUrl, 'alice')
-    bob = await registerAccount(server.baseUrl, 'bob')
-    aliceClient = clientFor(server.baseUrl, alice)
-    bobClient = clientFor(server.baseUrl, bob)
-    await startSyncing(aliceClient)
-    await startSyncing(bobClient)
+    session = await startSession(backend, ['alice', 'bob'])
+    ;({ client: aliceClient } = session.user('alice'))
+    ;({ account: bob, client: bobClient } = session.user('bob'))
     roomId = (await aliceClient.createRoom({ name: 'Relations', invite: [bob.userId] })).room_id
-    await eventually(
-      () => bobClient.getRoom(roomId)?.getMyMembership() === 'invite',
-      'the invite to reach bob',
-    )
-    await bobClient.joinRoom(roomId)
+    await joinOnInvite(session.user('bob'), roomId)
   }, 120_000)
 
   afterAll(async () => {
-    aliceClient.stopClient()
-    bobClient.stopClient()
-    await server.destroy()
-    await drop()
+    await session.close()
   })
 
   it('bundles the latest edit with the original event', async () => {

@@ -8,32 +8,17 @@
 import {
   EventTimeline,
   EventType,
-  MatrixError,
   Preset,
   type MatrixClient,
   type MatrixEvent,
 } from 'matrix-js-sdk'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { BACKENDS } from './harness/backends.js'
-import { HomeserverProcess } from './harness/homeserver.js'
-import {
-  clientFor,
-  eventually,
-  registerAccount,
-  startSyncing,
-  type Account,
-} from './harness/matrix-clients.js'
+import type { HomeserverProcess } from './harness/homeserver.js'
+import { eventually, type Account } from './harness/matrix-clients.js'
+import { matrixFailure, startSession, type Session } from './harness/session.js'
 
 const V3 = '/_matrix/client/v3'
-
-async function failure(request: Promise<unknown>): Promise<MatrixError> {
-  const error: unknown = await request.then(
-    () => undefined,
-    (e: unknown) => e,
-  )
-  expect(error).toBeInstanceOf(MatrixError)
-  return error as MatrixError
-}
 
 /** The room's current state event, as the client's sync made it. */
 function stateEvent(
@@ -51,7 +36,7 @@ function stateEvent(
 
 describe.each(BACKENDS)('spaces, restricted rooms, upgrades and knocks ($name)', (backend) => {
   let server: HomeserverProcess
-  let drop: () => Promise<void>
+  let session: Session
   let alice: Account
   let bob: Account
   let carol: Account
@@ -71,28 +56,15 @@ describe.each(BACKENDS)('spaces, restricted rooms, upgrades and knocks ($name)',
   }
 
   beforeAll(async () => {
-    const db = await backend.open()
-    drop = db.drop
-    server = await HomeserverProcess.start(
-      db.database === undefined ? {} : { database: db.database },
-    )
-    alice = await registerAccount(server.baseUrl, 'alice')
-    bob = await registerAccount(server.baseUrl, 'bob')
-    carol = await registerAccount(server.baseUrl, 'carol')
-    aliceClient = clientFor(server.baseUrl, alice)
-    bobClient = clientFor(server.baseUrl, bob)
-    carolClient = clientFor(server.baseUrl, carol)
-    await startSyncing(aliceClient)
-    await startSyncing(bobClient)
-    await startSyncing(carolClient)
+    session = await startSession(backend, ['alice', 'bob', 'carol'])
+    server = session.server
+    ;({ account: alice, client: aliceClient } = session.user('alice'))
+    ;({ account: bob, client: bobClient } = session.user('bob'))
+    ;({ account: carol, client: carolClient } = session.user('carol'))
   }, 120_000)
 
   afterAll(async () => {
-    aliceClient.stopClient()
-    bobClient.stopClient()
-    carolClient.stopClient()
-    await server.destroy()
-    await drop()
+    await session.close()
   })
 
   it('shows a space and its children in /hierarchy', async () => {
@@ -151,7 +123,7 @@ describe.each(BACKENDS)('spaces, restricted rooms, upgrades and knocks ($name)',
     expect(next.rooms.map((room) => room.room_id)).toEqual([general])
 
     // carol is in none of it, and the space is invite only.
-    const outsider = await failure(carolClient.getRoomHierarchy(space))
+    const outsider = await matrixFailure(carolClient.getRoomHierarchy(space))
     expect(outsider.errcode).toBe('M_FORBIDDEN')
     expect(outsider.httpStatus).toBe(403)
   })
@@ -165,7 +137,7 @@ describe.each(BACKENDS)('spaces, restricted rooms, upgrades and knocks ($name)',
     const join = stateEvent(aliceClient, members, 'm.room.member', bob.userId)
     expect(join?.getContent()['join_authorised_via_users_server']).toBe(alice.userId)
 
-    const refused = await failure(carolClient.joinRoom(members))
+    const refused = await matrixFailure(carolClient.joinRoom(members))
     expect(refused.errcode).toBe('M_FORBIDDEN')
     expect(refused.httpStatus).toBe(403)
   })
@@ -232,9 +204,9 @@ describe.each(BACKENDS)('spaces, restricted rooms, upgrades and knocks ($name)',
       'bob to join the new room',
     )
     expect(bobClient.getRoom(replacement)?.findPredecessor()?.roomId).toBe(old)
-    const refused = await failure(bobClient.upgradeRoom(replacement, '12'))
+    const refused = await matrixFailure(bobClient.upgradeRoom(replacement, '12'))
     expect(refused.errcode).toBe('M_FORBIDDEN')
-    const unknown = await failure(aliceClient.upgradeRoom(replacement, '999'))
+    const unknown = await matrixFailure(aliceClient.upgradeRoom(replacement, '999'))
     expect(unknown.errcode).toBe('M_UNSUPPORTED_ROOM_VERSION')
     expect(unknown.httpStatus).toBe(400)
   })
@@ -278,7 +250,7 @@ describe.each(BACKENDS)('spaces, restricted rooms, upgrades and knocks ($name)',
     )
 
     // A room that does not take knocks refuses them.
-    const refused = await failure(carolClient.knockRoom(general))
+    const refused = await matrixFailure(carolClient.knockRoom(general))
     expect(refused.errcode).toBe('M_FORBIDDEN')
     expect(refused.httpStatus).toBe(403)
   })

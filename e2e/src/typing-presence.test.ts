@@ -6,14 +6,9 @@
 import { createClient, RoomMemberEvent, type MatrixClient } from 'matrix-js-sdk'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { BACKENDS } from './harness/backends.js'
-import { HomeserverProcess } from './harness/homeserver.js'
-import {
-  clientFor,
-  eventually,
-  registerAccount,
-  startSyncing,
-  type Account,
-} from './harness/matrix-clients.js'
+import type { HomeserverProcess } from './harness/homeserver.js'
+import { clientFor, eventually, startSyncing, type Account } from './harness/matrix-clients.js'
+import { joinOnInvite, startSession, type Session } from './harness/session.js'
 
 /** Logs the account in again as a second device and returns a client for it, not syncing yet. */
 async function secondDevice(baseUrl: string, account: Account): Promise<MatrixClient> {
@@ -32,7 +27,7 @@ async function secondDevice(baseUrl: string, account: Account): Promise<MatrixCl
 
 describe.each(BACKENDS)('typing, tags and presence ($name)', (backend) => {
   let server: HomeserverProcess
-  let drop: () => Promise<void>
+  let session: Session
   let alice: Account
   let bob: Account
   let aliceClient: MatrixClient
@@ -41,35 +36,17 @@ describe.each(BACKENDS)('typing, tags and presence ($name)', (backend) => {
   let roomId: string
 
   beforeAll(async () => {
-    const db = await backend.open()
-    drop = db.drop
-    server = await HomeserverProcess.start(
-      db.database === undefined ? {} : { database: db.database },
-    )
-    alice = await registerAccount(server.baseUrl, 'alice')
-    bob = await registerAccount(server.baseUrl, 'bob')
-    aliceClient = clientFor(server.baseUrl, alice)
-    bobClient = clientFor(server.baseUrl, bob)
-    await startSyncing(aliceClient)
-    await startSyncing(bobClient)
+    session = await startSession(backend, ['alice', 'bob'])
+    server = session.server
+    ;({ account: alice, client: aliceClient } = session.user('alice'))
+    ;({ account: bob, client: bobClient } = session.user('bob'))
     roomId = (await aliceClient.createRoom({ name: 'Typing', invite: [bob.userId] })).room_id
-    await eventually(
-      () => bobClient.getRoom(roomId)?.getMyMembership() === 'invite',
-      'the invite to reach bob',
-    )
-    await bobClient.joinRoom(roomId)
-    await eventually(
-      () => aliceClient.getRoom(roomId)?.getMember(bob.userId)?.membership === 'join',
-      "bob's join to reach alice",
-    )
+    await joinOnInvite(session.user('bob'), roomId, aliceClient)
   }, 120_000)
 
   afterAll(async () => {
-    aliceClient.stopClient()
-    bobClient.stopClient()
     aliceLaptop?.stopClient()
-    await server.destroy()
-    await drop()
+    await session.close()
   })
 
   it("shows alice typing in bob's client, and stops", async () => {

@@ -4,6 +4,7 @@ import type { DirectoryService } from '../directory/directory-service.js'
 import type { ServerKeyPublisher } from '../keys/server-keys.js'
 import type { ProfileService } from '../profiles/profile-service.js'
 import type { PresenceService } from '../presence/presence-service.js'
+import type { HttpPusher } from '../push/http-pusher.js'
 import type { PushRulesService } from '../push/push-rules-service.js'
 import type { ReceiptService } from '../receipts/receipt-service.js'
 import type { RoomService } from '../rooms/room-service.js'
@@ -40,4 +41,6 @@ export interface Services {
   readonly pushRules: PushRulesService
   /** Read receipts and read markers (src/receipts). */
   readonly receipts: ReceiptService
+  /** Posts notifications to push gateways (src/push/http-pusher.ts). */
+  readonly httpPusher: HttpPusher
 }

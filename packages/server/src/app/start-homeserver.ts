@@ -20,6 +20,7 @@ import { PresenceService } from '../presence/presence-service.js'
 import { storedMemberProfiles } from '../profiles/member-profiles.js'
 import { ProfileService } from '../profiles/profile-service.js'
 import { PushProcessor } from '../push/push-processor.js'
+import { HttpPusher } from '../push/http-pusher.js'
 import { PushRulesService } from '../push/push-rules-service.js'
 import { PushCounts } from '../push/unread-counts.js'
 import { ReceiptService } from '../receipts/receipt-service.js'
@@ -115,11 +116,14 @@ export async function startHomeserver(
   // Subscribed before any request reads a stream position, so no wake-up is lost.
   const wakeups = new SyncWakeups(storage.streams.notifier)
   // Push rules are evaluated after commit, off the send path (push/push-processor.ts).
+  const pusher = new HttpPusher({ storage, logger })
+  pusher.start()
   const pushProcessor = new PushProcessor({
     storage,
     serverName: config.serverName,
     now,
     logger,
+    pusher,
   })
   pushProcessor.start()
   const rateLimiter = createMemoryRateLimiter(config.rateLimiting, now)
@@ -174,13 +178,14 @@ export async function startHomeserver(
       pdus: rooms.pipeline.pdus,
       wakeups,
       now,
-      unread: new PushCounts(storage, pushProcessor, logger),
+      unread: new PushCounts(storage),
       ...(presence === undefined ? {} : { presence }),
     }),
     typing,
     presence,
     pushRules: new PushRulesService(storage.accountData),
     receipts: new ReceiptService(storage, now),
+    httpPusher: pusher,
     profiles: new ProfileService({
       storage,
       serverName: config.serverName,
@@ -219,6 +224,7 @@ export async function startHomeserver(
     // database any more.
     await background
     await Promise.all([typing.close(), presence?.close(), pushProcessor.close()])
+    await pusher.close()
     await storage.close()
   }
   const bound: BoundListener[] = []

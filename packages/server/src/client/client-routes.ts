@@ -3,6 +3,7 @@ import type { Route } from '../http/endpoint.js'
 import { profileDirectoryRoutes } from './directory/directory-routes.js'
 import { getNotificationsRoute } from './notifications/notifications.js'
 import { pushRulesRoutes } from './push-rules/push-rules.js'
+import { pusherRoutes } from './pushers/pushers.js'
 import { receiptRoutes } from './receipts/receipt-routes.js'
 import { reportRoutes } from './reports/report-content.js'
 import { versionsRoute } from './versions.js'
@@ -13,6 +14,7 @@ export const clientRoutes: readonly Route<Services>[] = [
   versionsRoute,
   wellKnownClientRoute,
   ...pushRulesRoutes,
+  ...pusherRoutes,
   ...reportRoutes,
   ...receiptRoutes,
   getNotificationsRoute,

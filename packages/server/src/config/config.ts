@@ -17,6 +17,7 @@ export interface Config {
   readonly rateLimiting: RateLimitingConfig
   readonly federation: FederationConfig
   readonly presence: PresenceConfig
+  readonly push: PushConfig
   readonly media: MediaConfig
   readonly http: HttpConfig
   readonly log: LogConfig
@@ -74,6 +75,14 @@ export interface FederationConfig {
 export interface PresenceConfig {
   /** Off: no presence is kept or sent; the presence endpoints answer 403 M_FORBIDDEN. */
   readonly enabled: boolean
+}
+
+export interface PushConfig {
+  /**
+   * Accept pushers whose gateway URL is plain `http:` (the spec requires `https:`): for a
+   * gateway on the same host, or for tests.
+   */
+  readonly allowHttpGateways: boolean
 }
 
 export interface MediaConfig {

@@ -27,6 +27,7 @@ export const DEFAULTS = {
   verifyTls: true,
   allowPrivateAddresses: false,
   presenceEnabled: true,
+  allowHttpGateways: false,
   maxUploadSize: 50 * 1024 * 1024,
   maxJsonBodySize: 1024 * 1024,
   logLevel: 'info' satisfies LogLevel as LogLevel,

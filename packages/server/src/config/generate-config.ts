@@ -99,6 +99,11 @@ presence:
   # sync carries none, which saves a database write whenever someone comes or goes.
   enabled: ${DEFAULTS.presenceEnabled}
 
+push:
+  # Accept pushers whose push gateway URL is plain http: (the spec requires https:). Only for a
+  # gateway on this host or a test setup: notifications would cross the network unencrypted.
+  allow_http_gateways: ${DEFAULTS.allowHttpGateways}
+
 media:
   # The largest file users may upload, in bytes.
   max_upload_size: ${DEFAULTS.maxUploadSize}

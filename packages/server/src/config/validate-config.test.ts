@@ -49,6 +49,7 @@ describe('defaults', () => {
         allowPrivateAddresses: false,
       },
       presence: { enabled: true },
+      push: { allowHttpGateways: false },
       media: { maxUploadSize: 52428800 },
       http: { maxJsonBodySize: 1048576 },
       log: { level: 'info', format: 'pretty' },
@@ -81,7 +82,7 @@ describe('the whole file', () => {
   it('reports every problem at once', () => {
     const found = problems({ data_dir: 5, log: { level: 'loud', format: 'xml' }, extra: 1 })
     expect(found).toEqual([
-      'extra: unknown key (expected one of server_name, public_baseurl, listeners, database, data_dir, signing_key_path, registration, rate_limiting, federation, presence, media, http, log)',
+      'extra: unknown key (expected one of server_name, public_baseurl, listeners, database, data_dir, signing_key_path, registration, rate_limiting, federation, presence, push, media, http, log)',
       'data_dir: expected a non-empty string, got 5',
       'log.level: expected one of trace, debug, info, warn, error, fatal, silent, got "loud"',
       'log.format: expected one of pretty, json, got "xml"',
@@ -369,6 +370,18 @@ describe('federation', () => {
     ])
     expect(problems({ federation: { extra_ca_files: 'ca.pem' } })).toEqual([
       'federation.extra_ca_files: expected a list, got "ca.pem"',
+    ])
+  })
+})
+
+describe('push', () => {
+  it('refuses http: gateways by default, and can allow them', () => {
+    expect(valid({}).push).toEqual({ allowHttpGateways: false })
+    expect(valid({ push: { allow_http_gateways: true } }).push).toEqual({
+      allowHttpGateways: true,
+    })
+    expect(problems({ push: { allow_http_gateways: 1 } })).toEqual([
+      'push.allow_http_gateways: expected true or false, got 1',
     ])
   })
 })

@@ -31,6 +31,7 @@ export const CONFIG_KEYS = {
     'rate_limiting',
     'federation',
     'presence',
+    'push',
     'media',
     'http',
     'log',
@@ -42,6 +43,7 @@ export const CONFIG_KEYS = {
   rateLimitRule: ['per_second', 'burst_count'],
   federation: ['enabled', 'verify_tls', 'extra_ca_files', 'allow_private_addresses'],
   presence: ['enabled'],
+  push: ['allow_http_gateways'],
   media: ['max_upload_size'],
   http: ['max_json_body_size'],
   log: ['level', 'format'],
@@ -90,6 +92,11 @@ export function validateConfig(raw: unknown, baseDir: string): Result<Config, Co
   const presenceSection = root.section('presence', CONFIG_KEYS.presence)
   const presence = { enabled: presenceSection.boolean('enabled', DEFAULTS.presenceEnabled) }
 
+  const pushSection = root.section('push', CONFIG_KEYS.push)
+  const push = {
+    allowHttpGateways: pushSection.boolean('allow_http_gateways', DEFAULTS.allowHttpGateways),
+  }
+
   const mediaSection = root.section('media', CONFIG_KEYS.media)
   const maxUploadSize =
     mediaSection.integer('max_upload_size', 1, MAX_UPLOAD_SIZE, DEFAULTS.maxUploadSize) ??
@@ -124,6 +131,7 @@ export function validateConfig(raw: unknown, baseDir: string): Result<Config, Co
     rateLimiting,
     federation,
     presence,
+    push,
     media: { maxUploadSize },
     http: { maxJsonBodySize },
     log,

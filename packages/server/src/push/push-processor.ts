@@ -9,9 +9,11 @@
  *   others find it busy and try again shortly (nothing is lost, nothing done twice).
  * - Cost: each batch reads its events, one row per room to validate the cached members and power
  *   levels, and the rulesets of members it has not seen; it never reads a room's history.
- * - Wake-ups: a commit notification schedules a batch after a short pause, so a burst of sends is
- *   one batch (one transaction) instead of one each. A `/sync` that must report counts up to a
- *   position asks for a batch at once (`caughtUp`).
+ * - Wake-ups: a commit after a quiet spell is evaluated at once; batches start at most one per
+ *   `coalesceMs`, so a burst of sends is a few batches (transactions) instead of one each.
+ * - `/sync` never waits for it: it reports the counts stored when it runs. A batch that changes
+ *   users' counts takes a stream position and wakes those users (PushStore.processBatch), and
+ *   their next sync carries the rooms concerned with their new counts.
  */
 import {
   defaultPushRules,
@@ -24,7 +26,6 @@ import {
   type PushActionEffects,
   type PushRuleMatch,
   type PushRuleset,
-  type RoomId,
   type ServerName,
   type UserId,
 } from '@rhizome/core'
@@ -46,7 +47,10 @@ export interface PushProcessorOptions {
   readonly serverName: ServerName
   readonly now: () => number
   readonly logger?: Logger
-  /** The pause between a commit and the batch it schedules. */
+  /**
+   * The least time between the starts of two batches: a commit after a quiet spell is evaluated
+   * at once, those that follow within this time wait for its end and go together.
+   */
   readonly coalesceMs?: number
   /** Events read per batch. */
   readonly batchEvents?: number
@@ -55,13 +59,18 @@ export interface PushProcessorOptions {
   readonly pusher?: PusherHook
 }
 
-export const DEFAULT_COALESCE_MS = 200
+/**
+ * The counts of a new event reach clients with the batch after it (sync does not wait), so a
+ * lone event is evaluated at once, and its count usually lands while its recipients' syncs are
+ * still answering the event, not later as a second wake-up. Under load, batches start at most
+ * every 20 ms: a burst (a busy room, a bridge) is a few dozen transactions a second at most,
+ * not one per event, and a count lags its event by 20 ms at worst plus the batch.
+ */
+export const DEFAULT_COALESCE_MS = 20
 export const DEFAULT_BATCH_EVENTS = 200
 export const DEFAULT_BATCH_EVALUATIONS = 10_000
 /** How soon a worker that found the position claimed tries again. */
 const BUSY_RETRY_MS = 50
-/** How often a waiter looks at the database while another process holds the position. */
-const WAIT_POLL_MS = 10
 
 export class PushProcessor {
   readonly #storage: Storage
@@ -82,10 +91,9 @@ export class PushProcessor {
   #running: Promise<void> | undefined
   /** The pause before another run, when one was asked for during this one. */
   #again = Infinity
+  /** When the last batch started (performance.now()). */
+  #lastBatch = -Infinity
   #closed = false
-  /** Every event at or below this position is known to be evaluated. */
-  #through = 0
-  readonly #progress = new Set<() => void>()
 
   constructor(options: PushProcessorOptions) {
     this.#storage = options.storage
@@ -118,32 +126,6 @@ export class PushProcessor {
     if (this.#timer !== undefined) clearTimeout(this.#timer)
     this.#timer = undefined
     await this.#running
-    for (const wake of this.#progress) wake()
-  }
-
-  /**
-   * Resolves true once every event at or below `position` (of `roomIds`, or of every room) is
-   * evaluated, running a batch now if need be; false if that took longer than `timeoutMs` (the
-   * caller goes on without). A sync names its rooms, so a burst in another room does not hold
-   * it up unless its own rooms' events come after that burst.
-   */
-  async caughtUp(
-    position: number,
-    timeoutMs: number,
-    roomIds?: readonly RoomId[],
-  ): Promise<boolean> {
-    const deadline = performance.now() + timeoutMs
-    for (;;) {
-      if (this.#through >= position) return true
-      if (await this.#storage.push.processedThrough(position, roomIds)) {
-        if (roomIds === undefined) this.#through = Math.max(this.#through, position)
-        return true
-      }
-      const left = deadline - performance.now()
-      if (left <= 0 || this.#closed) return false
-      this.#schedule(0)
-      await this.#nextProgress(Math.min(left, WAIT_POLL_MS))
-    }
   }
 
   /**
@@ -160,6 +142,7 @@ export class PushProcessor {
 
   /** One batch: evaluates the next events after the stored position. */
   async runBatch(): Promise<BatchOutcome> {
+    this.#lastBatch = performance.now()
     const evaluated: { batch?: EvaluatedBatch } = {}
     const outcome = await this.#storage.push.processBatch(async (position) => {
       const batch = await this.#evaluate(position)
@@ -168,20 +151,24 @@ export class PushProcessor {
     })
     // processBatch resolves after the commit: only now may anyone hear of the batch.
     if (outcome === 'processed' && evaluated.batch !== undefined) {
-      this.#advanced(evaluated.batch.batch.position)
       await this.#deliver(evaluated.batch)
     }
     return outcome
   }
 
   #onNotification(notification: StreamNotification): void {
-    if (notification.catchUp || notification.roomIds.length > 0) this.#schedule(this.#coalesceMs)
+    if (notification.catchUp || notification.roomIds.length > 0) this.#schedule(this.#pause())
+  }
+
+  /** How long a new commit waits: until `coalesceMs` after the last batch started. */
+  #pause(): number {
+    return Math.max(0, this.#lastBatch + this.#coalesceMs - performance.now())
   }
 
   #schedule(delayMs: number): void {
     if (this.#closed) return
     if (this.#running !== undefined) {
-      // Run again after this run: at once for a waiter, else after the usual pause.
+      // Run again after this run: at once if asked (start, a retry), else after the pause.
       this.#again = Math.min(this.#again, delayMs)
       return
     }
@@ -198,7 +185,7 @@ export class PushProcessor {
         this.#running = undefined
         const again = this.#again
         this.#again = Infinity
-        if (again !== Infinity) this.#schedule(again)
+        if (again !== Infinity) this.#schedule(again === 0 ? 0 : this.#pause())
       })
     }, delayMs)
   }
@@ -227,23 +214,6 @@ export class PushProcessor {
     }, BUSY_RETRY_MS).unref()
   }
 
-  #nextProgress(timeoutMs: number): Promise<void> {
-    return new Promise((resolve) => {
-      const done = (): void => {
-        clearTimeout(timer)
-        this.#progress.delete(done)
-        resolve()
-      }
-      const timer = setTimeout(done, timeoutMs)
-      this.#progress.add(done)
-    })
-  }
-
-  #advanced(position: number): void {
-    this.#through = Math.max(this.#through, position)
-    for (const wake of [...this.#progress]) wake()
-  }
-
   /** The batch after `position`, or undefined when no event follows it. */
   async #evaluate(position: number): Promise<EvaluatedBatch | undefined> {
     const storage = this.#storage
@@ -252,7 +222,6 @@ export class PushProcessor {
       upTo > position ? await storage.push.eventsAfter(position, upTo, this.#batchEvents) : []
     if (events.length === 0) {
       // Only receipts, account data and the like since: nothing to evaluate, nothing to write.
-      this.#advanced(Math.max(upTo, position))
       return undefined
     }
     await this.#rulesets.refresh(upTo)

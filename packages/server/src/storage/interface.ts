@@ -21,6 +21,7 @@ import type { RoomDirectoryStore } from './room-directory-store.js'
 import type { RelationStore } from './relation-store.js'
 import type { SearchStore } from './search-store.js'
 import type { ReportStore } from './report-store.js'
+import type { PusherStore } from './pusher-store.js'
 
 export type { RoomMemberSummary, SyncStore } from './sync-store.js'
 
@@ -67,6 +68,8 @@ export interface Storage {
   readonly presence: PresenceStore
   /** Reports of content, rooms and users, for administrators (see report-store.ts). */
   readonly reports: ReportStore
+  /** HTTP pushers, each tied to a device (see pusher-store.ts). */
+  readonly pushers: PusherStore
   /**
    * Runs `fn` while holding the room's write lock: in this process (an async mutex per room) and,
    * on PostgreSQL, across processes (an advisory lock on the connection that `room` uses). Writes

@@ -16,15 +16,14 @@ export interface PushStore {
    * Claims the processor's position and runs `work` with it. When `work` returns a batch, its
    * rows and the new position are committed together ('processed'); when it returns undefined,
    * nothing is written ('idle'). 'busy': another worker holds the claim, `work` did not run.
+   *
+   * A batch that changes users' unread counts (an action stored, or a read position raised past
+   * one) also takes a stream position, last in its transaction, records it for each such user
+   * and room (see `SyncStore.roomNews`), and wakes those users after the commit.
    */
   processBatch(work: (position: number) => Promise<PushBatch | undefined>): Promise<BatchOutcome>
   /** The processor's position: every event at or below it has been evaluated. */
   processedPosition(): Promise<number>
-  /**
-   * Whether every room event at or below `position` (of the given rooms, or of all) has been
-   * evaluated: no such event lies after the processor's position.
-   */
-  processedThrough(position: number, roomIds?: readonly RoomId[]): Promise<boolean>
   /** Room events in (after, upTo], oldest first, at most `limit`; rejected events left out. */
   eventsAfter(after: number, upTo: number, limit: number): Promise<readonly StoredEvent[]>
   /**

@@ -15,6 +15,18 @@ export interface SyncStore {
     upTo: number,
   ): Promise<ReadonlySet<RoomId>>
 
+  /**
+   * What changed for `userId` in the rooms in (since, upTo], in one query: the rooms with a
+   * client-visible event (as `roomsWithEventsSince`), and those where the push processor changed
+   * the user's unread counts (PushStore.processBatch).
+   */
+  roomNews(
+    userId: UserId,
+    roomIds: readonly RoomId[],
+    since: number,
+    upTo: number,
+  ): Promise<RoomNews>
+
   /** A room's member counts and heroes, from its current memberships (see RoomMemberSummary). */
   memberSummary(roomId: RoomId, excluding: UserId, heroes: number): Promise<RoomMemberSummary>
 
@@ -27,6 +39,11 @@ export interface SyncStore {
     deviceId: string,
     eventIds: readonly EventId[],
   ): Promise<ReadonlyMap<EventId, string>>
+}
+
+export interface RoomNews {
+  readonly events: ReadonlySet<RoomId>
+  readonly unreadCounts: ReadonlySet<RoomId>
 }
 
 export interface RoomMemberSummary {

@@ -250,6 +250,75 @@ for (const kind of roomTestStorages()) {
       ).toBe(true)
     })
 
+    it('carries a room whose counts the push processor changed, with no new event', async () => {
+      const { storage, rooms } = await setup()
+      const roomId = await publicRoom(rooms)
+      must(await rooms.join(as(bob), { kind: 'id', roomId }, {}))
+      const sent = must(
+        await rooms.sendMessage(as(alice), roomId, 'm.room.message', 'c1', { body: 'hi' }),
+      )
+      const since = await storage.streams.currentPosition()
+      const at = (await storage.events.getEvent(sent))?.streamPosition ?? 0
+      await storage.push.processBatch((position) =>
+        Promise.resolve({
+          position: Math.max(position, since),
+          actions: [
+            {
+              userId: bob,
+              roomId,
+              eventId: sent,
+              streamPosition: at,
+              threadId: 'main',
+              actions: ['notify'],
+              highlight: false,
+              ts: Date.now(),
+            },
+          ],
+          reads: [],
+        }),
+      )
+      const upTo = await storage.streams.currentPosition()
+      expect(upTo).toBe(since + 1)
+      const asked: RoomId[][] = []
+      const unread = {
+        countsAt: (_user: UserId, roomIds: readonly RoomId[], to: number) => {
+          asked.push([...roomIds])
+          return storage.push.unreadCounts(bob, roomIds, to)
+        },
+      }
+      const built = await buildSync(
+        { storage, serializer: rooms.serializer, pdus: rooms.pipeline.pdus, unread },
+        {
+          userId: bob,
+          deviceId: 'DEV',
+          since,
+          upTo,
+          filter: DEFAULT_SYNC_FILTER,
+          fullState: false,
+          useStateAfter: false,
+        },
+      )
+      expect(built.empty).toBe(false)
+      const room = built.response.rooms.join[roomId]
+      expect(room?.timeline.events).toEqual([])
+      expect(room?.unread_notifications).toEqual({ notification_count: 1, highlight_count: 0 })
+      expect(asked).toEqual([[roomId]])
+      // Alice's counts did not change: nothing for her.
+      const hers = await buildSync(
+        { storage, serializer: rooms.serializer, pdus: rooms.pipeline.pdus, unread },
+        {
+          userId: alice,
+          deviceId: 'DEV',
+          since,
+          upTo,
+          filter: DEFAULT_SYNC_FILTER,
+          fullState: false,
+          useStateAfter: false,
+        },
+      )
+      expect(hers.empty).toBe(true)
+    })
+
     it('leaves out rooms the filter excludes, and does not wait on them', async () => {
       const { storage, rooms } = await setup()
       const shown = await publicRoom(rooms)

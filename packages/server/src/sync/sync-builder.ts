@@ -148,15 +148,18 @@ export async function buildSync(deps: SyncBuilderDeps, params: SyncParams): Prom
 
   const limit = Math.min(rooms.timeline.limit ?? DEFAULT_TIMELINE_LIMIT, MAX_TIMELINE_LIMIT)
   // Which joined rooms changed at all in the range, whatever the filter shows (a filtered
-  // timeline can hide a state change): one query, however many rooms.
-  const news: ReadonlySet<RoomId> =
+  // timeline can hide a state change), and where the push processor changed the user's unread
+  // counts: one query, however many rooms.
+  const roomNews =
     since === undefined || joined.length === 0
-      ? new Set(joined.map((m) => m.roomId))
-      : await storage.sync.roomsWithEventsSince(
+      ? { events: new Set(joined.map((m) => m.roomId)), unreadCounts: new Set<RoomId>() }
+      : await storage.sync.roomNews(
+          userId,
           joined.map((m) => m.roomId),
           since,
           upTo,
         )
+  const news: ReadonlySet<RoomId> = roomNews.events
   const timelineRooms = joined
     .map((m) => m.roomId)
     .filter((roomId) => news.has(roomId) && roomListed(rooms.timeline, roomId))
@@ -313,6 +316,10 @@ export async function buildSync(deps: SyncBuilderDeps, params: SyncParams): Prom
   addEphemeral(join, joinedIds, await hideIgnored(typing), quietRoom)
   const receipts = await receiptEvents(deps, params, joinedIds, newToClient)
   addEphemeral(join, joinedIds, await hideIgnored(receipts), quietRoom)
+  // A room whose counts the push processor changed goes out for them, news or not.
+  if (deps.unread !== undefined) {
+    for (const roomId of roomNews.unreadCounts) join[roomId] ??= quietRoom()
+  }
   await addUnreadCounts(deps.unread, params, join)
 
   const invite: Record<RoomId, InvitedRoom> = {}

@@ -6,8 +6,9 @@ import type { JoinedRoom, UnreadNotificationCounts } from './sync-response.js'
 /** Where the counts come from: the push processor's stored actions (push/unread-counts.ts). */
 export interface UnreadCounter {
   /**
-   * Counts per room and thread as of `upTo`, once the push processor has evaluated every event
-   * up to it (the counts of a new event appear in the same response as the event).
+   * Counts per room and thread as of `upTo`, from what the push processor has stored so far: the
+   * newest events may not be counted yet. The processor's batch that counts them takes a later
+   * stream position and wakes the user, and that sync carries the room again (sync-builder.ts).
    */
   countsAt(
     userId: UserId,

@@ -1,7 +1,8 @@
-import { parseUserId, type JsonObject, type UserId } from '@rhizome/core'
+import type { JsonObject } from '@rhizome/core'
 import { adminRoutes } from '../admin/admin-routes.js'
 import { accountRoutes } from '../client/account-routes.js'
-import type { Config } from '../config/config.js'
+import type { Config, RegistrationConfig } from '../config/config.js'
+import type { Authenticate } from '../http/authenticate.js'
 import type { Route } from '../http/endpoint.js'
 import { noRateLimits, type RateLimiter } from '../rate-limit/rate-limiter.js'
 import type { AccountStore, Storage } from '../storage/interface.js'
@@ -12,6 +13,15 @@ import { AccountService } from '../accounts/account-service.js'
 import { scryptHasher } from '../accounts/password-checker.js'
 import type { TokenCacheOptions } from '../accounts/token-cache.js'
 import type { UiaSessionStore } from '../storage/uia-session-store.js'
+import {
+  loginCredentials,
+  passwordLoginBody,
+  registerWithDummyAuth,
+  sendRequest,
+  type LoginCredentials,
+} from './http-test-client.js'
+import { FakeAuthenticate } from './fake-authenticate.js'
+import { SERVER_NAME } from './room-kit.js'
 
 /** Cheap scrypt parameters, so that tests which register many users stay fast. */
 export const TEST_HASHER = scryptHasher({ N: 2 ** 10, r: 8, p: 1 })
@@ -39,11 +49,7 @@ export interface HttpResult {
   readonly body: Record<string, unknown>
 }
 
-export interface Credentials {
-  readonly userId: UserId
-  readonly accessToken: string
-  readonly deviceId: string
-}
+export type Credentials = LoginCredentials
 
 export interface AccountTestServer {
   readonly server: TestServer
@@ -106,39 +112,12 @@ export async function startAccountTestServer(
   })
 
   const call: AccountTestServer['call'] = async (method, path, opts = {}) => {
-    const headers: Record<string, string> = {}
-    if (opts.token !== undefined) headers['authorization'] = `Bearer ${opts.token}`
-    let body: string | undefined = opts.raw
-    if (opts.body !== undefined) {
-      body = JSON.stringify(opts.body)
-      headers['content-type'] = 'application/json'
-    }
-    const response = await fetch(`${server.url}${path}`, {
-      method,
-      headers,
-      ...(body === undefined ? {} : { body }),
-    })
-    const text = await response.text()
+    const { status, text } = await sendRequest(server.url, method, path, opts)
     const parsed: unknown = text === '' ? {} : JSON.parse(text)
     if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
       throw new Error(`${method} ${path}: not a JSON object: ${text}`)
     }
-    return { status: response.status, body: parsed as Record<string, unknown> }
-  }
-
-  const credentials = (result: HttpResult, what: string): Credentials => {
-    const { user_id: userId, access_token: accessToken, device_id: deviceId } = result.body
-    if (
-      result.status !== 200 ||
-      typeof userId !== 'string' ||
-      typeof accessToken !== 'string' ||
-      typeof deviceId !== 'string'
-    ) {
-      throw new Error(`${what} failed: ${result.status} ${JSON.stringify(result.body)}`)
-    }
-    const parsed = parseUserId(userId)
-    if (!parsed.ok) throw new Error(`${what}: bad user_id ${userId}`)
-    return { userId: parsed.value, accessToken, deviceId }
+    return { status, body: parsed as Record<string, unknown> }
   }
 
   return {
@@ -148,27 +127,22 @@ export async function startAccountTestServer(
     config,
     call,
     register: async (username, password, extra = {}) => {
-      const first = await call('POST', '/_matrix/client/v3/register', {
-        body: { username, password, ...extra },
-      })
-      const session = first.body['session']
-      if (first.status !== 401 || typeof session !== 'string') {
-        throw new Error(`register ${username}: ${first.status} ${JSON.stringify(first.body)}`)
-      }
-      const done = await call('POST', '/_matrix/client/v3/register', {
-        body: { username, password, ...extra, auth: { type: 'm.login.dummy', session } },
-      })
-      return credentials(done, `register ${username}`)
+      const done = await registerWithDummyAuth(
+        (body) => call('POST', '/_matrix/client/v3/register', { body }),
+        { username, password, ...extra },
+        (first) => {
+          const session = (first.body as Record<string, unknown>)['session']
+          if (first.status !== 401 || typeof session !== 'string') {
+            throw new Error(`register ${username}: ${first.status} ${JSON.stringify(first.body)}`)
+          }
+        },
+      )
+      return loginCredentials(done, `register ${username}`)
     },
     login: async (user, password, extra = {}) =>
-      credentials(
+      loginCredentials(
         await call('POST', '/_matrix/client/v3/login', {
-          body: {
-            type: 'm.login.password',
-            identifier: { type: 'm.id.user', user },
-            password,
-            ...extra,
-          },
+          body: passwordLoginBody(user, password, extra),
         }),
         `login ${user}`,
       ),
@@ -187,4 +161,37 @@ export function passwordAuth(user: string, password: string, session?: unknown):
     password,
     ...(typeof session === 'string' ? { session } : {}),
   }
+}
+
+export interface AccountsWithGuests {
+  readonly accounts: AccountService
+  readonly guests: FakeAuthenticate
+  /** Guest tokens first, then the account service's. */
+  readonly authenticate: Authenticate
+}
+
+/**
+ * The account service on `storage`, with cheap hashing and no rate limits, beside a
+ * FakeAuthenticate for the guests it does not offer.
+ */
+export function accountsWithGuests(
+  storage: Storage,
+  registration: RegistrationConfig,
+  now: () => number,
+): AccountsWithGuests {
+  const accounts = new AccountService({
+    serverName: SERVER_NAME,
+    registration,
+    accounts: storage.accounts,
+    uiaSessions: storage.uiaSessions,
+    rateLimiter: noRateLimits,
+    now,
+    hasher: TEST_HASHER,
+  })
+  const guests = new FakeAuthenticate(storage)
+  const authenticate: Authenticate = async (token) => {
+    const guest = await guests.authenticate(token)
+    return guest.ok ? guest : accounts.authenticate(token)
+  }
+  return { accounts, guests, authenticate }
 }

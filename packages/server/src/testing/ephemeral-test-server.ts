@@ -3,7 +3,6 @@
  * on a given storage, with the typing and presence services wired as the composition root wires
  * them, and users whose tokens a FakeAuthenticate hands out.
  */
-import { afterEach } from 'vitest'
 import { accountDataRoutes } from '../client/account-data/account-data.js'
 import { tagRoutes } from '../client/account-data/tags.js'
 import { presenceRoutes } from '../client/presence/presence.js'
@@ -12,16 +11,14 @@ import { syncRoute } from '../client/sync/sync.js'
 import { typingRoute } from '../client/typing/typing.js'
 import type { Route } from '../http/endpoint.js'
 import { PresenceService, type PresenceTimings } from '../presence/presence-service.js'
-import { createRoomService, type RoomService } from '../rooms/room-service.js'
+import type { RoomService } from '../rooms/room-service.js'
 import type { Storage } from '../storage/interface.js'
 import { SyncService } from '../sync/sync-service.js'
 import { SyncWakeups } from '../sync/sync-wakeups.js'
-import { storedTransactionIds } from '../sync/transaction-id-lookup.js'
 import { TypingService } from '../typing/typing-service.js'
-import { FakeAuthenticate, type TestUser } from './fake-authenticate.js'
-import { crypto, SERVER_NAME, SIGNING_KEY } from './room-kit.js'
-import type { HttpReply } from './room-test-server.js'
-import { useRoomStorage, type RoomTestStorage } from './room-storages.js'
+import { FakeAuthenticate } from './fake-authenticate.js'
+import { httpCaller, testRoomService, useTestServers, type CallHttp } from './http-test-client.js'
+import type { RoomTestStorage } from './room-storages.js'
 import { startTestServer, type TestServer } from './test-server.js'
 
 export interface EphemeralTestServices {
@@ -44,11 +41,7 @@ export interface EphemeralTestServer extends EphemeralTestServices {
   readonly server: TestServer
   readonly users: FakeAuthenticate
   readonly wakeups: SyncWakeups
-  call(
-    method: string,
-    path: string,
-    options?: { readonly user?: TestUser; readonly body?: unknown; readonly raw?: string },
-  ): Promise<HttpReply>
+  readonly call: CallHttp
   close(): Promise<void>
 }
 
@@ -57,14 +50,7 @@ export async function startEphemeralTestServer(
   options: EphemeralTestOptions = {},
 ): Promise<EphemeralTestServer> {
   const now = options.now ?? Date.now
-  const rooms = createRoomService({
-    storage,
-    serverName: SERVER_NAME,
-    signingKey: SIGNING_KEY,
-    crypto,
-    now,
-    transactionIds: storedTransactionIds(storage),
-  })
+  const rooms = testRoomService(storage, { now })
   const presence =
     options.presence === false
       ? undefined
@@ -113,25 +99,7 @@ export async function startEphemeralTestServer(
     server,
     users,
     wakeups,
-    async call(method, path, { user, body, raw } = {}) {
-      const headers: Record<string, string> = {}
-      if (user !== undefined) headers['authorization'] = `Bearer ${user.accessToken}`
-      let payload: string | undefined = raw
-      if (body !== undefined) {
-        payload = JSON.stringify(body)
-        headers['content-type'] = 'application/json'
-      }
-      const response = await fetch(`${server.url}${path}`, {
-        method,
-        headers,
-        ...(payload === undefined ? {} : { body: payload }),
-      })
-      const text = await response.text()
-      return {
-        status: response.status,
-        body: text === '' ? undefined : (JSON.parse(text) as unknown),
-      }
-    },
+    call: httpCaller(server.url),
     async close() {
       wakeups.close()
       await server.close()
@@ -144,14 +112,5 @@ export async function startEphemeralTestServer(
 export function useEphemeralTestServer(
   kind: RoomTestStorage,
 ): (options?: EphemeralTestOptions) => Promise<EphemeralTestServer> {
-  const open = useRoomStorage(kind)
-  const servers: EphemeralTestServer[] = []
-  afterEach(async () => {
-    await Promise.all(servers.splice(0).map((server) => server.close()))
-  })
-  return async (options) => {
-    const server = await startEphemeralTestServer(await open(), options)
-    servers.push(server)
-    return server
-  }
+  return useTestServers(kind, startEphemeralTestServer)
 }

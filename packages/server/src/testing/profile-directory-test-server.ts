@@ -4,25 +4,21 @@
  * running server does. Users are made by the account service (so they get its default profile)
  * and logged in directly; guests get tokens from a FakeAuthenticate.
  */
-import { afterEach } from 'vitest'
-import { AccountService } from '../accounts/account-service.js'
 import { accountRoutes } from '../client/account-routes.js'
 import { profileDirectoryRoutes } from '../client/directory/directory-routes.js'
 import { roomRoutes } from '../client/rooms/room-routes.js'
 import { DirectoryService } from '../directory/directory-service.js'
-import type { Authenticate } from '../http/authenticate.js'
 import type { Route } from '../http/endpoint.js'
 import { storedMemberProfiles } from '../profiles/member-profiles.js'
 import { ProfileService } from '../profiles/profile-service.js'
-import { noRateLimits, type RateLimiter } from '../rate-limit/rate-limiter.js'
-import { createRoomService, type RoomService } from '../rooms/room-service.js'
+import type { RateLimiter } from '../rate-limit/rate-limiter.js'
+import type { RoomService } from '../rooms/room-service.js'
 import type { Storage } from '../storage/interface.js'
-import { storedTransactionIds } from '../sync/transaction-id-lookup.js'
-import { TEST_HASHER } from './account-test-server.js'
-import { FakeAuthenticate, type TestUser } from './fake-authenticate.js'
-import { crypto, SERVER_NAME, SIGNING_KEY, userId } from './room-kit.js'
-import { useRoomStorage, type RoomTestStorage } from './room-storages.js'
-import type { HttpReply } from './room-test-server.js'
+import { accountsWithGuests } from './account-test-server.js'
+import type { TestUser } from './fake-authenticate.js'
+import { httpCaller, testRoomService, useTestServers, type CallHttp } from './http-test-client.js'
+import { SERVER_NAME, userId } from './room-kit.js'
+import type { RoomTestStorage } from './room-storages.js'
 import { testConfig } from './test-config.js'
 import { startTestServer, type TestServer } from './test-server.js'
 
@@ -39,11 +35,7 @@ export interface ProfileDirectoryTestServer {
     localpart: string,
     options?: { readonly admin?: boolean; readonly isGuest?: boolean },
   ): Promise<TestUser>
-  call(
-    method: string,
-    path: string,
-    options?: { readonly user?: TestUser; readonly body?: unknown; readonly raw?: string },
-  ): Promise<HttpReply>
+  readonly call: CallHttp
   close(): Promise<void>
 }
 
@@ -60,24 +52,8 @@ export async function startProfileDirectoryTestServer(
   const config = testConfig('/nonexistent/rhizome-directory-tests', {
     registration: { enabled: true },
   })
-  const rooms = createRoomService({
-    storage,
-    serverName: SERVER_NAME,
-    signingKey: SIGNING_KEY,
-    crypto,
-    now,
-    transactionIds: storedTransactionIds(storage),
-    profile: storedMemberProfiles(storage),
-  })
-  const accounts = new AccountService({
-    serverName: SERVER_NAME,
-    registration: config.registration,
-    accounts: storage.accounts,
-    uiaSessions: storage.uiaSessions,
-    rateLimiter: noRateLimits,
-    now,
-    hasher: TEST_HASHER,
-  })
+  const rooms = testRoomService(storage, { now, profile: storedMemberProfiles(storage) })
+  const { accounts, guests, authenticate } = accountsWithGuests(storage, config.registration, now)
   const profiles = new ProfileService({
     storage,
     serverName: SERVER_NAME,
@@ -89,11 +65,6 @@ export async function startProfileDirectoryTestServer(
     pipeline: rooms.pipeline,
     now,
   })
-  const guests = new FakeAuthenticate(storage)
-  const authenticate: Authenticate = async (token) => {
-    const guest = await guests.authenticate(token)
-    return guest.ok ? guest : accounts.authenticate(token)
-  }
   const services = { rooms, accounts, config, profiles, directory }
   const routes: Route<typeof services>[] = [
     ...roomRoutes,
@@ -107,32 +78,8 @@ export async function startProfileDirectoryTestServer(
     ...(options.rateLimiter === undefined ? {} : { rateLimiter: options.rateLimiter }),
   })
 
-  const call: ProfileDirectoryTestServer['call'] = async (
-    method,
-    path,
-    { user, body, raw } = {},
-  ) => {
-    const headers: Record<string, string> = {}
-    if (user !== undefined) headers['authorization'] = `Bearer ${user.accessToken}`
-    let payload: string | undefined = raw
-    if (body !== undefined) {
-      payload = JSON.stringify(body)
-      headers['content-type'] = 'application/json'
-    }
-    if (payload !== undefined && headers['content-type'] === undefined) {
-      headers['content-type'] = 'application/json'
-    }
-    const response = await fetch(`${server.url}${path}`, {
-      method,
-      headers,
-      ...(payload === undefined ? {} : { body: payload }),
-    })
-    const text = await response.text()
-    return {
-      status: response.status,
-      body: text === '' ? undefined : (JSON.parse(text) as unknown),
-    }
-  }
+  // Raw bodies are labelled JSON too, so malformed JSON reaches the JSON parser.
+  const call = httpCaller(server.url, { rawAsJson: true })
 
   const user: ProfileDirectoryTestServer['user'] = async (localpart, options = {}) => {
     if (options.isGuest === true) return guests.user(localpart, { isGuest: true })
@@ -171,15 +118,6 @@ export function useProfileDirectoryTestServer(
   kind: RoomTestStorage,
   options: ProfileDirectoryTestOptions = {},
 ): () => Promise<ProfileDirectoryTestServer> {
-  const open = useRoomStorage(kind)
-  const servers: ProfileDirectoryTestServer[] = []
-  // Registered after the storage's hook, so it runs first: servers close before their storage.
-  afterEach(async () => {
-    await Promise.all(servers.splice(0).map((server) => server.close()))
-  })
-  return async () => {
-    const server = await startProfileDirectoryTestServer(await open(), options)
-    servers.push(server)
-    return server
-  }
+  const start = useTestServers(kind, startProfileDirectoryTestServer)
+  return () => start(options)
 }

@@ -2,22 +2,19 @@
  * FOR TESTS ONLY. The room, sync, filter and account data endpoints over real HTTP, on a given
  * storage, with users whose tokens a FakeAuthenticate hands out. Storage calls can be counted.
  */
-import { afterEach } from 'vitest'
 import { accountDataRoutes } from '../client/account-data/account-data.js'
 import { capabilitiesRoute } from '../client/capabilities.js'
 import { getFilterRoute, postFilterRoute } from '../client/filters/filters.js'
 import { roomRoutes } from '../client/rooms/room-routes.js'
 import { syncRoute } from '../client/sync/sync.js'
 import type { Route } from '../http/endpoint.js'
-import { createRoomService, type RoomService } from '../rooms/room-service.js'
+import type { RoomService } from '../rooms/room-service.js'
 import type { Storage } from '../storage/interface.js'
 import { SyncService } from '../sync/sync-service.js'
 import { SyncWakeups } from '../sync/sync-wakeups.js'
-import { storedTransactionIds } from '../sync/transaction-id-lookup.js'
-import { FakeAuthenticate, type TestUser } from './fake-authenticate.js'
-import type { HttpReply } from './room-test-server.js'
-import { crypto, SERVER_NAME, SIGNING_KEY } from './room-kit.js'
-import { useRoomStorage, type RoomTestStorage } from './room-storages.js'
+import { FakeAuthenticate } from './fake-authenticate.js'
+import { httpCaller, testRoomService, useTestServers, type CallHttp } from './http-test-client.js'
+import type { RoomTestStorage } from './room-storages.js'
 import { startTestServer, type TestServer } from './test-server.js'
 
 export interface SyncTestServices {
@@ -35,11 +32,7 @@ export interface SyncTestServer {
   readonly wakeups: SyncWakeups
   /** Storage method calls since the last reset, by `store.method`. */
   readonly calls: StorageCalls
-  call(
-    method: string,
-    path: string,
-    options?: { readonly user?: TestUser; readonly body?: unknown; readonly raw?: string },
-  ): Promise<HttpReply>
+  readonly call: CallHttp
   close(): Promise<void>
 }
 
@@ -98,14 +91,7 @@ export function countingStorage(storage: Storage, calls: StorageCalls): Storage 
 export async function startSyncTestServer(storage: Storage): Promise<SyncTestServer> {
   const calls = new StorageCalls()
   const counted = countingStorage(storage, calls)
-  const rooms = createRoomService({
-    storage,
-    serverName: SERVER_NAME,
-    signingKey: SIGNING_KEY,
-    crypto,
-    now: Date.now,
-    transactionIds: storedTransactionIds(storage),
-  })
+  const rooms = testRoomService(storage)
   const wakeups = new SyncWakeups(storage.streams.notifier)
   const sync = new SyncService({
     storage: counted,
@@ -135,25 +121,7 @@ export async function startSyncTestServer(storage: Storage): Promise<SyncTestSer
     sync,
     wakeups,
     calls,
-    async call(method, path, { user, body, raw } = {}) {
-      const headers: Record<string, string> = {}
-      if (user !== undefined) headers['authorization'] = `Bearer ${user.accessToken}`
-      let payload: string | undefined = raw
-      if (body !== undefined) {
-        payload = JSON.stringify(body)
-        headers['content-type'] = 'application/json'
-      }
-      const response = await fetch(`${server.url}${path}`, {
-        method,
-        headers,
-        ...(payload === undefined ? {} : { body: payload }),
-      })
-      const text = await response.text()
-      return {
-        status: response.status,
-        body: text === '' ? undefined : (JSON.parse(text) as unknown),
-      }
-    },
+    call: httpCaller(server.url),
     async close() {
       wakeups.close()
       await server.close()
@@ -163,14 +131,6 @@ export async function startSyncTestServer(storage: Storage): Promise<SyncTestSer
 
 /** A fresh storage and server for each call, both closed after the test. */
 export function useSyncTestServer(kind: RoomTestStorage): () => Promise<SyncTestServer> {
-  const open = useRoomStorage(kind)
-  const servers: SyncTestServer[] = []
-  afterEach(async () => {
-    await Promise.all(servers.splice(0).map((server) => server.close()))
-  })
-  return async () => {
-    const server = await startSyncTestServer(await open())
-    servers.push(server)
-    return server
-  }
+  const start = useTestServers(kind, startSyncTestServer)
+  return () => start()
 }

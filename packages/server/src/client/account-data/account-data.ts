@@ -6,8 +6,6 @@
 import {
   err,
   ok,
-  parseRoomId,
-  parseUserId,
   utf8ByteLength,
   type JsonObject,
   type Result,
@@ -19,6 +17,7 @@ import { clientV3Paths, defineEndpoint, handle } from '../../http/endpoint.js'
 import { forbidden, notFound, serverError, type ServerError } from '../../http/errors.js'
 import { checkIgnoredUserList, IGNORED_USER_LIST } from '../../moderation/ignored-users.js'
 import type { AccountDataStore } from '../../storage/interface.js'
+import { userIdParam, roomIdInvalidParam as roomIdParam } from '../id-params.js'
 
 /** What the account data endpoints use of the services. */
 export interface AccountDataRouteServices {
@@ -33,15 +32,6 @@ export const SERVER_MANAGED_TYPES: readonly string[] = ['m.fully_read', 'm.push_
 
 /** Account data types name events; event types are at most 255 bytes. */
 const MAX_TYPE_BYTES = 255
-
-function userIdParam(raw: string): Result<UserId, ServerError> {
-  return parseUserId(raw)
-}
-
-function roomIdParam(raw: string): Result<RoomId, ServerError> {
-  const parsed = parseRoomId(raw)
-  return parsed.ok ? parsed : err(serverError('M_INVALID_PARAM', parsed.error.error))
-}
 
 export function accountDataTypeParam(raw: string): Result<string, ServerError> {
   if (raw === '') return err(serverError('M_INVALID_PARAM', 'The type must not be empty'))

@@ -10,18 +10,16 @@ import {
   err,
   isJsonObject,
   ok,
-  parseRoomId,
-  parseUserId,
   utf8ByteLength,
   type JsonObject,
   type Result,
-  type RoomId,
   type UserId,
 } from '@rhizome/core'
 import type { Requester } from '../../http/authenticate.js'
 import { clientV3Paths, defineEndpoint, handle } from '../../http/endpoint.js'
 import { badJson, forbidden, serverError, type ServerError } from '../../http/errors.js'
 import type { AccountDataStore } from '../../storage/interface.js'
+import { userIdParam, roomIdInvalidParam as roomIdParam } from '../id-params.js'
 
 /** What the tag endpoints use of the services. */
 export interface TagRouteServices {
@@ -31,15 +29,6 @@ export interface TagRouteServices {
 export const TAG_TYPE = 'm.tag'
 /** "The name of a tag MUST NOT exceed 255 bytes." */
 const MAX_TAG_BYTES = 255
-
-function userIdParam(raw: string): Result<UserId, ServerError> {
-  return parseUserId(raw)
-}
-
-function roomIdParam(raw: string): Result<RoomId, ServerError> {
-  const parsed = parseRoomId(raw)
-  return parsed.ok ? parsed : err(serverError('M_INVALID_PARAM', parsed.error.error))
-}
 
 export function tagParam(raw: string): Result<string, ServerError> {
   if (raw === '') return err(serverError('M_INVALID_PARAM', 'The tag must not be empty'))

@@ -3,20 +3,17 @@
  * `GET /_matrix/client/v3/user/{userId}/filter/{filterId}` (and r0): uploading and downloading
  * filters (client-server-api §Filtering).
  */
-import { err, ok, parseUserId, type JsonObject, type Result, type UserId } from '@rhizome/core'
+import { err, ok, type JsonObject, type Result, type UserId } from '@rhizome/core'
 import type { Requester } from '../../http/authenticate.js'
 import { clientV3Paths, defineEndpoint, handle } from '../../http/endpoint.js'
 import { forbidden, notFound, serverError, type ServerError } from '../../http/errors.js'
 import type { FilterStore } from '../../storage/interface.js'
 import { parseSyncFilter } from '../../sync/filter/sync-filter.js'
+import { userIdParam } from '../id-params.js'
 
 /** What the filter endpoints use of the services. */
 export interface FilterRouteServices {
   readonly storage: { readonly filters: FilterStore }
-}
-
-export function userIdParam(raw: string): Result<UserId, ServerError> {
-  return parseUserId(raw)
 }
 
 /** Filter IDs are short opaque strings; longer ones name nothing this server handed out. */

@@ -37,7 +37,7 @@ describe.each(roomTestStorages())('GET /notifications ($name)', (kind) => {
       )
     }
     await receipt(t, bob, roomId, sent[1] ?? '')
-    expect(await t.processor.caughtUp(await t.storage.streams.currentPosition(), 5000)).toBe(true)
+    await t.processor.drain()
 
     const get = async (query: string): Promise<Page> => {
       const reply = await t.call('GET', `${V3}/notifications${query}`, { user: bob })

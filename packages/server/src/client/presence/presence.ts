@@ -5,19 +5,12 @@
  * 403 ("not allowed to see this user's presence") is the spec's answer for presence one may not
  * see. (MSC1862 proposed the same errcode for servers that turn presence off.)
  */
-import {
-  err,
-  ok,
-  parseUserId,
-  type JsonObject,
-  type JsonValue,
-  type Result,
-  type UserId,
-} from '@rhizome/core'
+import { err, ok, type JsonObject, type JsonValue, type Result } from '@rhizome/core'
 import { clientV3Paths, defineEndpoint, handle } from '../../http/endpoint.js'
 import { badJson, forbidden, serverError, type ServerError } from '../../http/errors.js'
 import type { PresenceService } from '../../presence/presence-service.js'
 import { PRESENCE_STATES, type PresenceState } from '../../storage/presence-store.js'
+import { userIdParam } from '../id-params.js'
 
 /** What the presence endpoints use of the services: undefined when presence is disabled. */
 export interface PresenceRouteServices {
@@ -27,10 +20,6 @@ export interface PresenceRouteServices {
 export interface PresenceBody {
   readonly presence: PresenceState
   readonly statusMsg: string | undefined
-}
-
-function userIdParam(raw: string): Result<UserId, ServerError> {
-  return parseUserId(raw)
 }
 
 /** `{presence, status_msg?}`; a null status_msg is no message. */

@@ -7,7 +7,7 @@
  * Only these two fields are served (the capabilities say so, as `m.profile_fields.allowed`);
  * other `{keyName}`s are not built and answer M_UNRECOGNIZED.
  */
-import { err, ok, parseUserId, type JsonObject, type Result, type UserId } from '@rhizome/core'
+import { err, ok, type JsonObject, type Result } from '@rhizome/core'
 import { clientV3Paths, defineEndpoint, handle, type Route } from '../../http/endpoint.js'
 import { serverError, type ServerError } from '../../http/errors.js'
 import {
@@ -16,13 +16,10 @@ import {
   type ProfileField,
 } from '../../profiles/profile-fields.js'
 import type { ProfileService } from '../../profiles/profile-service.js'
+import { userIdParam } from '../id-params.js'
 
 export interface ProfileRouteServices {
   readonly profiles: ProfileService
-}
-
-function userIdParam(raw: string): Result<UserId, ServerError> {
-  return parseUserId(raw)
 }
 
 export const getProfileEndpoint = defineEndpoint({

@@ -6,7 +6,8 @@ import { err, ok, parseEventId, type JsonObject, type Result } from '@rhizome/co
 import { clientV3Paths, defineEndpoint, handle } from '../../http/endpoint.js'
 import { badJson, serverError, type ServerError } from '../../http/errors.js'
 import type { ReadMarkers } from '../../receipts/receipt-service.js'
-import { roomIdParam, type ReceiptRouteServices } from './receipt.js'
+import { roomIdInvalidParam as roomIdParam } from '../id-params.js'
+import type { ReceiptRouteServices } from './receipt.js'
 
 const FIELDS = [
   ['m.fully_read', 'fullyRead'],

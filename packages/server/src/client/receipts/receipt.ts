@@ -3,16 +3,7 @@
  * receipt, public or private, optionally for a thread; or, for `m.fully_read`, the read marker
  * (client-server-api §Receipts).
  */
-import {
-  err,
-  ok,
-  parseEventId,
-  parseRoomId,
-  type EventId,
-  type JsonObject,
-  type Result,
-  type RoomId,
-} from '@rhizome/core'
+import { err, ok, type JsonObject, type Result } from '@rhizome/core'
 import { clientV3Paths, defineEndpoint, handle } from '../../http/endpoint.js'
 import { serverError, type ServerError } from '../../http/errors.js'
 import {
@@ -20,20 +11,14 @@ import {
   type ReceiptOrMarker,
   type ReceiptService,
 } from '../../receipts/receipt-service.js'
+import {
+  roomIdInvalidParam as roomIdParam,
+  eventIdInvalidParam as eventIdParam,
+} from '../id-params.js'
 
 /** What the receipt endpoints use of the services. */
 export interface ReceiptRouteServices {
   readonly receipts: ReceiptService
-}
-
-export function roomIdParam(raw: string): Result<RoomId, ServerError> {
-  const parsed = parseRoomId(raw)
-  return parsed.ok ? parsed : err(serverError('M_INVALID_PARAM', parsed.error.error))
-}
-
-function eventIdParam(raw: string): Result<EventId, ServerError> {
-  const parsed = parseEventId(raw)
-  return parsed.ok ? parsed : err(serverError('M_INVALID_PARAM', parsed.error.error))
 }
 
 function receiptTypeParam(raw: string): Result<ReceiptOrMarker, ServerError> {

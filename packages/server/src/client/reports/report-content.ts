@@ -4,15 +4,7 @@
  * `POST /_matrix/client/v3/users/{userId}/report` (v1.14), and r0: reporting content
  * (client-server-api §Reporting Content). Each is rate limited per reporter.
  */
-import {
-  err,
-  ok,
-  parseUserId,
-  type JsonObject,
-  type Result,
-  type ServerName,
-  type UserId,
-} from '@rhizome/core'
+import { err, ok, type JsonObject, type Result, type ServerName } from '@rhizome/core'
 import { clientV3Paths, defineEndpoint, handle } from '../../http/endpoint.js'
 import { badJson, serverError, type ServerError } from '../../http/errors.js'
 import {
@@ -24,6 +16,7 @@ import {
 } from '../../moderation/content-reports.js'
 import type { RoomService } from '../../rooms/room-service.js'
 import { eventIdParam, roomIdParam } from '../rooms/params.js'
+import { userIdInvalidParam as userIdParam } from '../id-params.js'
 
 /** What the report endpoints use of the services. */
 export interface ReportRouteServices {
@@ -57,11 +50,6 @@ function readReport(json: JsonObject, reasonRequired: boolean): Result<ReportReq
   const validScore =
     typeof score === 'number' && Number.isSafeInteger(score) && score >= -100 && score <= 0
   return ok({ reason, score: validScore ? score : undefined })
-}
-
-function userIdParam(raw: string): Result<UserId, ServerError> {
-  const parsed = parseUserId(raw)
-  return parsed.ok ? parsed : err(serverError('M_INVALID_PARAM', parsed.error.error))
 }
 
 function deps(services: ReportRouteServices): ReportDeps {

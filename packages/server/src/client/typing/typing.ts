@@ -3,27 +3,16 @@
  * typing (client-server-api §Typing Notifications). The notice reaches the room's members through
  * `/sync` (rooms.join.{roomId}.ephemeral) and ends at its timeout.
  */
-import {
-  err,
-  ok,
-  parseUserId,
-  type JsonObject,
-  type JsonValue,
-  type Result,
-  type UserId,
-} from '@rhizome/core'
+import { err, ok, type JsonObject, type JsonValue, type Result } from '@rhizome/core'
 import { clientV3Paths, defineEndpoint, handle } from '../../http/endpoint.js'
 import { badJson, serverError, type ServerError } from '../../http/errors.js'
 import type { TypingRequest, TypingService } from '../../typing/typing-service.js'
 import { roomIdParam } from '../rooms/params.js'
+import { userIdParam } from '../id-params.js'
 
 /** What the typing endpoint uses of the services. */
 export interface TypingRouteServices {
   readonly typing: TypingService
-}
-
-function userIdParam(raw: string): Result<UserId, ServerError> {
-  return parseUserId(raw)
 }
 
 /** `{typing, timeout?}`: the timeout in whole milliseconds; capped by the service. */

@@ -10,6 +10,7 @@ import { multiProcessContract } from './multi-process.contract.js'
 import { pushContract } from './push.contract.js'
 import { receiptsContract } from './receipts.contract.js'
 import { reportsContract } from './reports.contract.js'
+import { pushersContract } from './pushers.contract.js'
 import { relationsContract } from './relations.contract.js'
 import { searchContract } from './search.contract.js'
 import { presenceContract } from './presence.contract.js'
@@ -48,4 +49,5 @@ export function runStorageContracts(harness: StorageHarness): void {
   presenceContract(harness)
   accountDataUpdateContract(harness)
   reportsContract(harness)
+  pushersContract(harness)
 }

@@ -1,6 +1,6 @@
 import type { EventId, RoomId, UserId } from '@rhizome/core'
 import { describe, expect, it } from 'vitest'
-import type { Storage } from '../interface.js'
+import type { Storage, StreamNotification } from '../interface.js'
 import type { NewPushAction, PushBatch } from '../push-store.js'
 import { useStorages, type StorageHarness } from './harness.js'
 import { append, createRoom, TestRoom } from './test-room.js'
@@ -55,14 +55,8 @@ export function pushContract(harness: StorageHarness): void {
     it('starts at the stream position the database had, and reads events after it', async () => {
       const storage = await open()
       expect(await storage.push.processedPosition()).toBe(0)
-      expect(await storage.push.processedThrough(0)).toBe(true)
       const { room, sent } = await roomWith(storage, ['a', 'b', 'c'])
       const upTo = await storage.streams.currentPosition()
-      expect(await storage.push.processedThrough(upTo)).toBe(false)
-      // By room: only the rooms named count.
-      expect(await storage.push.processedThrough(upTo, [room.roomId])).toBe(false)
-      expect(await storage.push.processedThrough(upTo, [new TestRoom().roomId])).toBe(true)
-      expect(await storage.push.processedThrough(upTo, [])).toBe(true)
       const all = await storage.push.eventsAfter(0, upTo, 100)
       expect(all.map((e) => e.streamPosition)).toEqual([1, 2, 3, 4, 5])
       expect(all.every((e) => e.pdu.roomId === room.roomId)).toBe(true)
@@ -108,7 +102,6 @@ export function pushContract(harness: StorageHarness): void {
       })
       expect(outcome).toBe('processed')
       expect(await storage.push.processedPosition()).toBe(upTo)
-      expect(await storage.push.processedThrough(upTo)).toBe(true)
       expect(await storage.push.readPositions(room.creator, room.roomId)).toEqual(
         new Map([['main', b.position]]),
       )
@@ -158,6 +151,82 @@ export function pushContract(harness: StorageHarness): void {
         onlyHighlight: true,
       })
       expect(highlights.map((n) => n.eventId)).toEqual([b.eventId])
+    })
+
+    it('gives a batch that changes counts a stream position and wakes its users', async () => {
+      const storage = await open()
+      const { room, sent } = await roomWith(storage, ['a', 'b', 'c'])
+      const upTo = await storage.streams.currentPosition()
+      const user = carol(room)
+      const bystander = `@dave-${room.roomId.slice(1, 9)}:test` as UserId
+      const [a, b, c] = sent as [Sent, Sent, Sent]
+      const heard: StreamNotification[] = []
+      const stop = storage.streams.notifier.subscribe((n) => {
+        if (!n.catchUp) heard.push(n)
+      })
+      try {
+        await storage.push.processBatch(() =>
+          Promise.resolve({
+            position: b.position,
+            actions: [action(user, room.roomId, a), action(user, room.roomId, b)],
+            // The creator has nothing unread: raising the read position changes no count.
+            reads: [
+              { userId: room.creator, roomId: room.roomId, threadId: 'main', position: b.position },
+            ],
+          }),
+        )
+        const first = upTo + 1
+        expect(await storage.streams.currentPosition()).toBe(first)
+        await waitFor(() => heard.some((n) => n.position === first))
+        expect(heard.find((n) => n.position === first)).toEqual({
+          position: first,
+          roomIds: [],
+          userIds: [user],
+          catchUp: false,
+        })
+        const news = (userId: UserId, since: number, to: number): Promise<unknown> =>
+          storage.sync.roomNews(userId, [room.roomId], since, to)
+        const none = { events: new Set(), unreadCounts: new Set() }
+        expect(await news(user, upTo, first)).toEqual({
+          events: new Set(),
+          unreadCounts: new Set([room.roomId]),
+        })
+        expect(await news(user, first, first)).toEqual(none)
+        expect(await news(room.creator, upTo, first)).toEqual(none)
+        expect(await news(bystander, upTo, first)).toEqual(none)
+        expect(await storage.sync.roomNews(user, [], upTo, first)).toEqual(none)
+        // Both kinds at once: events in the range and the count change.
+        expect(await news(user, 0, first)).toEqual({
+          events: new Set([room.roomId]),
+          unreadCounts: new Set([room.roomId]),
+        })
+
+        // A batch that changes nothing for anyone leaves the stream where it is.
+        await storage.push.processBatch(() =>
+          Promise.resolve({ position: upTo, actions: [], reads: [] }),
+        )
+        expect(await storage.streams.currentPosition()).toBe(first)
+
+        // A read position raised past a stored action changes the reader's counts.
+        await storage.push.processBatch(() =>
+          Promise.resolve({
+            position: first,
+            actions: [],
+            reads: [{ userId: user, roomId: room.roomId, threadId: 'main', position: c.position }],
+          }),
+        )
+        const second = first + 1
+        expect(await storage.streams.currentPosition()).toBe(second)
+        expect(await news(user, first, second)).toEqual({
+          events: new Set(),
+          unreadCounts: new Set([room.roomId]),
+        })
+        expect(await storage.push.unreadCounts(user, [room.roomId], second)).toEqual(new Map())
+        await waitFor(() => heard.some((n) => n.position === second))
+        expect(heard.find((n) => n.position === second)?.userIds).toEqual([user])
+      } finally {
+        stop()
+      }
     })
 
     it('counts from the unthreaded read position, or a thread’s own when it is ahead', async () => {
@@ -355,4 +424,12 @@ export function pushContract(harness: StorageHarness): void {
       },
     )
   })
+}
+
+async function waitFor(done: () => boolean): Promise<void> {
+  const deadline = Date.now() + 5000
+  while (!done()) {
+    if (Date.now() > deadline) throw new Error('timed out')
+    await new Promise((resolve) => setTimeout(resolve, 5))
+  }
 }

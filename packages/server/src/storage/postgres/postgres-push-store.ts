@@ -20,7 +20,9 @@ import type {
   StoredPushAction,
   UnreadCount,
 } from '../push-store.js'
+import { CountChanges } from '../engine/count-changes.js'
 import { pooledTransaction } from './postgres-connection.js'
+import { PostgresEngineOps } from './postgres-engine-ops.js'
 import { EVENT_COLUMNS } from './postgres-event-store.js'
 
 /** Rows per INSERT: arrays of this many values are a few hundred kilobytes at most. */
@@ -50,10 +52,14 @@ export class PostgresPushStore implements PushStore {
       // again; it need not wait for its WAL flush (the stream's writers still do).
       await client.query('SET LOCAL synchronous_commit = off')
       await insertActions(client, batch.actions)
+      const changed = new CountChanges()
+      for (const a of batch.actions) changed.add(a.userId, a.roomId)
+      for (const r of await readsHidingActions(client, batch.reads)) changed.add(r.userId, r.roomId)
       await raiseReads(client, batch.reads)
       await client.query(`UPDATE push_cursor SET position = $1 WHERE name = 'events'`, [
         batch.position,
       ])
+      if (changed.size > 0) await recordCountChanges(client, changed)
       return 'processed'
     })
   }
@@ -65,27 +71,6 @@ export class PostgresPushStore implements PushStore {
     const position = rows[0]?.position
     if (position === undefined) throw new Error('the push processor position is missing')
     return position
-  }
-
-  async processedThrough(position: number, roomIds?: readonly RoomId[]): Promise<boolean> {
-    const cursor = `(SELECT position FROM push_cursor WHERE name = 'events')`
-    const { rows } =
-      roomIds === undefined
-        ? await this.#pool.query<{ pending: boolean }>(
-            `SELECT EXISTS (SELECT 1 FROM events
-               WHERE stream_position > ${cursor} AND stream_position <= $1
-                 AND rejection_reason IS NULL) AS pending`,
-            [position],
-          )
-        : await this.#pool.query<{ pending: boolean }>(
-            // One index probe on (room_id, stream_position) per room.
-            `SELECT EXISTS (SELECT 1 FROM unnest($2::text[]) AS w (room_id)
-               JOIN events e ON e.room_id = w.room_id
-               WHERE e.stream_position > ${cursor} AND e.stream_position <= $1
-                 AND e.rejection_reason IS NULL) AS pending`,
-            [position, roomIds],
-          )
-    return rows[0]?.pending === false
   }
 
   async eventsAfter(after: number, upTo: number, limit: number): Promise<readonly StoredEvent[]> {
@@ -207,6 +192,51 @@ async function insertActions(
       ],
     )
   }
+}
+
+/**
+ * The read updates that hide a stored action (one in (current read position, new position]):
+ * only those change the reader's counts.
+ */
+async function readsHidingActions(
+  client: pg.ClientBase,
+  reads: readonly ReadPositionUpdate[],
+): Promise<readonly { readonly userId: UserId; readonly roomId: RoomId }[]> {
+  if (reads.length === 0) return []
+  const { rows } = await client.query<{ user_id: UserId; room_id: RoomId }>(
+    `SELECT DISTINCT r.user_id, r.room_id
+     FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[])
+       AS r (user_id, room_id, thread_id, position)
+     WHERE EXISTS (SELECT 1 FROM push_actions p
+       WHERE p.user_id = r.user_id AND p.room_id = r.room_id AND p.stream_position <= r.position
+         AND p.stream_position > COALESCE((SELECT rp.position FROM read_positions rp
+           WHERE rp.user_id = r.user_id AND rp.room_id = r.room_id
+             AND rp.thread_id = r.thread_id), 0))`,
+    [
+      reads.map((r) => r.userId),
+      reads.map((r) => r.roomId),
+      reads.map((r) => r.threadId),
+      reads.map((r) => r.position),
+    ],
+  )
+  return rows.map((row) => ({ userId: row.user_id, roomId: row.room_id }))
+}
+
+/**
+ * Takes a stream position for the batch, last (the counter's row lock is held to the commit),
+ * records it as where the pairs' counts changed, and queues the wake-up of their users.
+ */
+async function recordCountChanges(client: pg.ClientBase, changed: CountChanges): Promise<void> {
+  const ops = new PostgresEngineOps(client)
+  const position = await ops.allocateStreamPosition()
+  const pairs = [...changed.pairs()]
+  await client.query(
+    `INSERT INTO unread_changes (user_id, room_id, position)
+     SELECT user_id, room_id, $3::bigint FROM unnest($1::text[], $2::text[]) AS c (user_id, room_id)
+     ON CONFLICT (user_id, room_id) DO UPDATE SET position = excluded.position`,
+    [pairs.map((p) => p.userId), pairs.map((p) => p.roomId), position],
+  )
+  await ops.notify(changed.notification(position))
 }
 
 async function raiseReads(

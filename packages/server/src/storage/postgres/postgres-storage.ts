@@ -29,6 +29,7 @@ import { PostgresRoomStore } from './postgres-room-store.js'
 import { PostgresSyncStore } from './postgres-sync-store.js'
 import { PostgresForgottenRoomStore } from './postgres-forgotten-room-store.js'
 import { PostgresReportStore } from './postgres-report-store.js'
+import { PostgresPusherStore } from './postgres-pusher-store.js'
 import { PostgresRelationStore } from './postgres-relation-store.js'
 import { PostgresSearchStore } from './postgres-search-store.js'
 import { PostgresRoomAliasStore } from './postgres-room-alias-store.js'
@@ -140,6 +141,7 @@ class PostgresStorage implements Storage {
   readonly typing: PostgresTypingStore
   readonly presence: PostgresPresenceStore
   readonly reports: PostgresReportStore
+  readonly pushers: PostgresPusherStore
 
   readonly #pool: pg.Pool
   readonly #logger: Logger | undefined
@@ -188,6 +190,7 @@ class PostgresStorage implements Storage {
     this.typing = new PostgresTypingStore(pool, options.logger)
     this.presence = new PostgresPresenceStore(pool, options.logger)
     this.reports = new PostgresReportStore(pool)
+    this.pushers = new PostgresPusherStore(pool)
     this.streams = { notifier: this.#notifier, currentPosition }
     this.state = {
       loadState: (groupId) => this.#loadState(groupId),

@@ -1,5 +1,5 @@
 import type { EventId, RoomId, UserId } from '@rhizome/core'
-import type { RoomMemberSummary, SyncStore } from '../sync-store.js'
+import type { RoomMemberSummary, RoomNews, SyncStore } from '../sync-store.js'
 import type { Queryable } from './postgres-connection.js'
 
 const PRESENT = ['join', 'invite']
@@ -27,6 +27,30 @@ export class PostgresSyncStore implements SyncStore {
       [roomIds, since, upTo],
     )
     return new Set(rows.map((row) => row.room_id))
+  }
+
+  async roomNews(
+    userId: UserId,
+    roomIds: readonly RoomId[],
+    since: number,
+    upTo: number,
+  ): Promise<RoomNews> {
+    const events = new Set<RoomId>()
+    const unreadCounts = new Set<RoomId>()
+    if (roomIds.length === 0) return { events, unreadCounts }
+    const { rows } = await this.#db.query<{ room_id: RoomId; counts: boolean }>(
+      `SELECT w.room_id, false AS counts FROM unnest($1::text[]) AS w (room_id)
+       WHERE EXISTS (SELECT 1 FROM events e
+         WHERE e.room_id = w.room_id AND e.stream_position > $2 AND e.stream_position <= $3
+           AND e.rejection_reason IS NULL)
+       UNION ALL
+       SELECT u.room_id, true AS counts FROM unread_changes u
+       WHERE u.user_id = $4 AND u.position > $2 AND u.position <= $3
+         AND u.room_id = ANY($1::text[])`,
+      [roomIds, since, upTo, userId],
+    )
+    for (const row of rows) (row.counts ? unreadCounts : events).add(row.room_id)
+    return { events, unreadCounts }
   }
 
   async memberSummary(

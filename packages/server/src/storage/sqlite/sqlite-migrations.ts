@@ -399,4 +399,45 @@ CREATE TABLE content_reports (
 ) STRICT;
 `,
   },
+  {
+    version: 11,
+    name: 'pushers',
+    // HTTP pushers (client-server-api §Pushers). Each belongs to the device whose access token
+    // set it, so deleting the device (logout, DELETE /devices, deactivation) deletes it.
+    // data is the client's JSON object, url included.
+    sql: `
+CREATE TABLE pushers (
+  user_id TEXT NOT NULL,
+  app_id TEXT NOT NULL,
+  pushkey TEXT NOT NULL,
+  device_id TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  app_display_name TEXT NOT NULL,
+  device_display_name TEXT NOT NULL,
+  profile_tag TEXT,
+  lang TEXT NOT NULL,
+  data TEXT NOT NULL,
+  pushkey_ts INTEGER NOT NULL,
+  PRIMARY KEY (user_id, app_id, pushkey),
+  FOREIGN KEY (user_id, device_id) REFERENCES devices (user_id, device_id) ON DELETE CASCADE
+) STRICT;
+CREATE INDEX pushers_app_pushkey ON pushers (app_id, pushkey);
+`,
+  },
+  {
+    version: 12,
+    name: 'unread_changes',
+    // Where each user's unread counts in a room last changed through the push processor (its
+    // batches take a stream position): an incremental /sync includes the room when that position
+    // is in its range, though the room has no new event (sync/unread-sync.ts).
+    sql: `
+CREATE TABLE unread_changes (
+  user_id TEXT NOT NULL,
+  room_id TEXT NOT NULL,
+  position INTEGER NOT NULL,
+  PRIMARY KEY (user_id, room_id)
+) STRICT, WITHOUT ROWID;
+CREATE INDEX unread_changes_by_user_position ON unread_changes (user_id, position);
+`,
+  },
 ]

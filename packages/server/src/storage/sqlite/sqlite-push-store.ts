@@ -8,15 +8,18 @@ import {
   type PushActionRow,
 } from '../engine/receipt-row.js'
 import { readBoundsByRoom, unreadCountsFor } from '../engine/unread-counts.js'
-import type { StoredEvent } from '../interface.js'
+import type { StoredEvent, StreamNotification } from '../interface.js'
 import type {
   BatchOutcome,
   NotificationsQuery,
   PushBatch,
   PushStore,
+  ReadPositionUpdate,
   StoredPushAction,
   UnreadCount,
 } from '../push-store.js'
+import { CountChanges } from '../engine/count-changes.js'
+import { SqliteEngineOps } from './sqlite-engine-ops.js'
 import { EVENT_COLUMNS, EVENTS_JOIN_ROOMS } from './sqlite-event-store.js'
 import { settle, sqlList, type SqliteStatements } from './sqlite-statements.js'
 
@@ -38,15 +41,20 @@ function withoutFsync<T>(q: SqliteStatements, work: () => T): T {
 
 const NOTIFICATION_COLUMNS = `p.user_id, p.room_id, p.stream_position, e.event_id, p.thread_id,
   p.actions, p.highlight, p.ts`
-const CURSOR = `(SELECT position FROM push_cursor WHERE name = 'events')`
 
 export class SqlitePushStore implements PushStore {
   readonly #q: SqliteStatements
   /** One batch at a time in this process; the position check below guards against others. */
   readonly #claim = new KeyedMutex()
 
-  constructor(statements: SqliteStatements) {
+  readonly #afterCommit: (notification: StreamNotification) => void
+
+  constructor(
+    statements: SqliteStatements,
+    afterCommit: (notification: StreamNotification) => void,
+  ) {
     this.#q = statements
+    this.#afterCommit = afterCommit
   }
 
   processBatch(work: (position: number) => Promise<PushBatch | undefined>): Promise<BatchOutcome> {
@@ -54,9 +62,10 @@ export class SqlitePushStore implements PushStore {
       const start = await this.processedPosition()
       const batch = await work(start)
       if (batch === undefined) return 'idle'
+      let notification: StreamNotification | undefined
       // The evaluation ran outside the transaction (better-sqlite3 transactions cannot await);
       // the position only moves if nobody moved it meanwhile.
-      return settle(() =>
+      const outcome = await settle(() =>
         withoutFsync(this.#q, () =>
           this.#q.db
             .transaction((): BatchOutcome => {
@@ -79,7 +88,10 @@ export class SqlitePushStore implements PushStore {
                   a.ts,
                 )
               }
+              const changed = new CountChanges()
+              for (const a of batch.actions) changed.add(a.userId, a.roomId)
               for (const r of batch.reads) {
+                if (this.#readHidesActions(r)) changed.add(r.userId, r.roomId)
                 this.#q.run(
                   `INSERT INTO read_positions (user_id, room_id, thread_id, position)
                  VALUES (?, ?, ?, ?)
@@ -91,12 +103,44 @@ export class SqlitePushStore implements PushStore {
                   r.position,
                 )
               }
+              if (changed.size === 0) return 'processed'
+              // Last, as every stream writer: the counts changed at this position.
+              const position = new SqliteEngineOps(this.#q).allocateStreamPosition()
+              for (const { userId, roomId } of changed.pairs()) {
+                this.#q.run(
+                  `INSERT INTO unread_changes (user_id, room_id, position) VALUES (?, ?, ?)
+                   ON CONFLICT (user_id, room_id) DO UPDATE SET position = excluded.position`,
+                  userId,
+                  roomId,
+                  position,
+                )
+              }
+              notification = changed.notification(position)
               return 'processed'
             })
             .immediate(),
         ),
       )
+      if (notification !== undefined) this.#afterCommit(notification)
+      return outcome
     })
+  }
+
+  /** Whether raising the read position hides a stored action: only then do counts change. */
+  #readHidesActions(r: ReadPositionUpdate): boolean {
+    const row = this.#q.one<{ hides: number }>(
+      `SELECT EXISTS (SELECT 1 FROM push_actions
+         WHERE user_id = ? AND room_id = ? AND stream_position <= ?
+           AND stream_position > COALESCE((SELECT position FROM read_positions
+             WHERE user_id = ? AND room_id = ? AND thread_id = ?), 0)) AS hides`,
+      r.userId,
+      r.roomId,
+      r.position,
+      r.userId,
+      r.roomId,
+      r.threadId,
+    )
+    return row?.hides === 1
   }
 
   processedPosition(): Promise<number> {
@@ -106,28 +150,6 @@ export class SqlitePushStore implements PushStore {
       )
       if (row === undefined) throw new Error('the push processor position is missing')
       return row.position
-    })
-  }
-
-  processedThrough(position: number, roomIds?: readonly RoomId[]): Promise<boolean> {
-    return settle(() => {
-      const row =
-        roomIds === undefined
-          ? this.#q.one<{ pending: number }>(
-              `SELECT EXISTS (SELECT 1 FROM events
-                 WHERE stream_position > ${CURSOR} AND stream_position <= ?
-                   AND rejection_reason IS NULL) AS pending`,
-              position,
-            )
-          : this.#q.one<{ pending: number }>(
-              // One index probe on (room_id, stream_position) per room.
-              `SELECT EXISTS (SELECT 1 FROM json_each(?) w JOIN events e ON e.room_id = w.value
-                 WHERE e.stream_position > ${CURSOR} AND e.stream_position <= ?
-                   AND e.rejection_reason IS NULL) AS pending`,
-              sqlList(roomIds),
-              position,
-            )
-      return row?.pending === 0
     })
   }
 

@@ -29,6 +29,7 @@ import { SqliteRoomStore } from './sqlite-room-store.js'
 import { SqliteSyncStore } from './sqlite-sync-store.js'
 import { SqliteForgottenRoomStore } from './sqlite-forgotten-room-store.js'
 import { SqliteReportStore } from './sqlite-report-store.js'
+import { SqlitePusherStore } from './sqlite-pusher-store.js'
 import { SqliteRelationStore } from './sqlite-relation-store.js'
 import { SqliteSearchStore } from './sqlite-search-store.js'
 import { SqliteRoomAliasStore } from './sqlite-room-alias-store.js'
@@ -118,6 +119,7 @@ class SqliteStorage implements Storage {
   readonly typing: SqliteTypingStore
   readonly presence: SqlitePresenceStore
   readonly reports: SqliteReportStore
+  readonly pushers: SqlitePusherStore
 
   readonly #db: Database.Database
   readonly #q: SqliteStatements
@@ -148,7 +150,7 @@ class SqliteStorage implements Storage {
     this.roomAliases = new SqliteRoomAliasStore(this.#q)
     this.forgottenRooms = new SqliteForgottenRoomStore(this.#q)
     this.receipts = new SqliteReceiptStore(this.#q, emit)
-    this.push = new SqlitePushStore(this.#q)
+    this.push = new SqlitePushStore(this.#q, emit)
     this.relations = new SqliteRelationStore(this.#q)
     this.search = new SqliteSearchStore(this.#q)
     this.profiles = new SqliteProfileStore(this.#q)
@@ -157,6 +159,7 @@ class SqliteStorage implements Storage {
     this.typing = new SqliteTypingStore(this.#q, emit)
     this.presence = new SqlitePresenceStore(this.#q, emit)
     this.reports = new SqliteReportStore(this.#q)
+    this.pushers = new SqlitePusherStore(this.#q)
     this.state = {
       loadState: (groupId) => this.#loadState(groupId),
       groupInfo: (groupId) =>

@@ -1,5 +1,5 @@
 import type { EventId, RoomId, UserId } from '@rhizome/core'
-import type { RoomMemberSummary, SyncStore } from '../sync-store.js'
+import type { RoomMemberSummary, RoomNews, SyncStore } from '../sync-store.js'
 import { settle, sqlList, type SqliteStatements } from './sqlite-statements.js'
 
 const PRESENT = `('join', 'invite')`
@@ -30,6 +30,39 @@ export class SqliteSyncStore implements SyncStore {
         upTo,
       )
       return new Set(rows.map((row) => row.room_id))
+    })
+  }
+
+  roomNews(
+    userId: UserId,
+    roomIds: readonly RoomId[],
+    since: number,
+    upTo: number,
+  ): Promise<RoomNews> {
+    return settle(() => {
+      const events = new Set<RoomId>()
+      const unreadCounts = new Set<RoomId>()
+      if (roomIds.length === 0) return { events, unreadCounts }
+      const rooms = sqlList(roomIds)
+      const rows = this.#q.all<{ room_id: RoomId; counts: number }>(
+        `SELECT w.value AS room_id, 0 AS counts FROM json_each(?) w
+         WHERE EXISTS (SELECT 1 FROM events e
+           WHERE e.room_id = w.value AND e.stream_position > ? AND e.stream_position <= ?
+             AND e.rejection_reason IS NULL)
+         UNION ALL
+         SELECT u.room_id, 1 AS counts FROM unread_changes u
+         WHERE u.user_id = ? AND u.position > ? AND u.position <= ?
+           AND u.room_id IN (SELECT value FROM json_each(?))`,
+        rooms,
+        since,
+        upTo,
+        userId,
+        since,
+        upTo,
+        rooms,
+      )
+      for (const row of rows) (row.counts === 1 ? unreadCounts : events).add(row.room_id)
+      return { events, unreadCounts }
     })
   }
 

@@ -99,6 +99,30 @@ describe.each(roomTestStorages())('push processing and unread counts ($name)', (
     })
   })
 
+  it('neither notifies nor counts what an ignored user sends, until the ignore ends', async () => {
+    const { t, alice, bob, others, roomId } = await room(4)
+    const [carol, dave] = others as [TestUser, TestUser]
+    await sendText(t, alice, roomId, 'before ignoring')
+    // Ignoring applies from the batch after the change: let the first message be counted.
+    await t.processor.drain()
+    await t.storage.accountData.set(bob.userId, undefined, 'm.ignored_user_list', {
+      ignored_users: { [alice.userId]: {} },
+    })
+    await sendText(t, alice, roomId, 'ignored', { 'm.mentions': { user_ids: [bob.userId] } })
+    await sendText(t, carol, roomId, 'from carol')
+    expect(counts(await sync(t, bob), roomId)).toEqual({
+      notification_count: 2,
+      highlight_count: 0,
+    })
+    // Dave, who ignores nobody, is notified of everything as usual.
+    expect(counts(await sync(t, dave), roomId)?.notification_count).toBe(3)
+    await t.storage.accountData.set(bob.userId, undefined, 'm.ignored_user_list', {
+      ignored_users: {},
+    })
+    await sendText(t, alice, roomId, 'heard again')
+    expect(counts(await sync(t, bob), roomId)?.notification_count).toBe(3)
+  })
+
   it('treats a user’s own message as read up to it', async () => {
     const { t, alice, bob, roomId } = await room(3)
     await sendText(t, alice, roomId, 'one')

@@ -286,6 +286,8 @@ export class PushProcessor {
     const named = namedUsers(pdu)
     let shared: { readonly match: PushRuleMatch | undefined } | undefined
     for (const userId of recipients) {
+      // What an ignored user sends never notifies nor counts (client-server-api §Ignoring Users).
+      if (this.#rulesets.ignores(userId, pdu.sender)) continue
       let match: PushRuleMatch | undefined
       if (this.#rulesets.isDefault(userId) && !named.has(userId.toLowerCase())) {
         shared ??= {

@@ -41,10 +41,13 @@ export interface PushStore {
   readPositions(userId: UserId, roomId: RoomId): Promise<ReadonlyMap<string, number>>
   /** The user's notifications, newest first, before position `before` (exclusive). */
   notifications(userId: UserId, query: NotificationsQuery): Promise<readonly StoredPushAction[]>
-  /** Users whose `m.push_rules` account data changed in (since, upTo]. */
-  pushRulesChanged(since: number, upTo: number): Promise<readonly UserId[]>
-  /** The stored `m.push_rules` content of each user that has one. */
-  pushRulesOf(userIds: readonly UserId[]): Promise<ReadonlyMap<UserId, JsonObject>>
+  /**
+   * Users whose global account data of one of the types (`m.push_rules`, the ignored users)
+   * changed in (since, upTo].
+   */
+  settingsChanged(types: readonly string[], since: number, upTo: number): Promise<readonly UserId[]>
+  /** The stored global account data of one type, of each user that has some. */
+  settingsOf(type: string, userIds: readonly UserId[]): Promise<ReadonlyMap<UserId, JsonObject>>
 }
 
 export type BatchOutcome = 'processed' | 'idle' | 'busy'

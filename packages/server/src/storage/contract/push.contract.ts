@@ -339,7 +339,7 @@ export function pushContract(harness: StorageHarness): void {
       )
     })
 
-    it('finds users whose push rules changed, and reads their rules', async () => {
+    it('finds users whose push settings changed, and reads them', async () => {
       const storage = await open()
       const alice = '@alice-rules:test' as UserId
       const bob = '@bob-rules:test' as UserId
@@ -348,12 +348,20 @@ export function pushContract(harness: StorageHarness): void {
       await storage.accountData.set(bob, undefined, 'm.direct', {})
       await storage.accountData.set(bob, '!r:test' as RoomId, 'm.push_rules', { wrong: true })
       const upTo = await storage.streams.currentPosition()
-      expect(await storage.push.pushRulesChanged(start, upTo)).toEqual([alice])
-      expect(await storage.push.pushRulesChanged(start + 1, upTo)).toEqual([])
-      expect(await storage.push.pushRulesOf([alice, bob])).toEqual(
+      await storage.accountData.set(bob, undefined, 'm.ignored_user_list', { ignored_users: {} })
+      const after = await storage.streams.currentPosition()
+      expect(await storage.push.settingsChanged(['m.push_rules'], start, upTo)).toEqual([alice])
+      expect(await storage.push.settingsChanged(['m.push_rules'], start + 1, upTo)).toEqual([])
+      expect(
+        await storage.push.settingsChanged(['m.push_rules', 'm.ignored_user_list'], start, after),
+      ).toEqual([alice, bob])
+      expect(await storage.push.settingsOf('m.push_rules', [alice, bob])).toEqual(
         new Map([[alice, { global: { override: [] } }]]),
       )
-      expect(await storage.push.pushRulesOf([])).toEqual(new Map())
+      expect(await storage.push.settingsOf('m.ignored_user_list', [alice, bob])).toEqual(
+        new Map([[bob, { ignored_users: {} }]]),
+      )
+      expect(await storage.push.settingsOf('m.push_rules', [])).toEqual(new Map())
     })
 
     it.runIf(harness.reopen !== undefined)(

@@ -147,25 +147,33 @@ export class PostgresPushStore implements PushStore {
     return rows.map(pushActionFromRow)
   }
 
-  async pushRulesChanged(since: number, upTo: number): Promise<readonly UserId[]> {
+  async settingsChanged(
+    types: readonly string[],
+    since: number,
+    upTo: number,
+  ): Promise<readonly UserId[]> {
     const { rows } = await this.#pool.query<{ user_id: UserId }>(
       `SELECT user_id FROM account_data
-       WHERE type = 'm.push_rules' AND stream_position > $1 AND stream_position <= $2
-         AND room_id = ''`,
-      [since, upTo],
+       WHERE type = ANY($1::text[]) AND stream_position > $2 AND stream_position <= $3
+         AND room_id = ''
+       GROUP BY user_id ORDER BY user_id COLLATE "C"`,
+      [types, since, upTo],
     )
     return rows.map((row) => row.user_id)
   }
 
-  async pushRulesOf(userIds: readonly UserId[]): Promise<ReadonlyMap<UserId, JsonObject>> {
+  async settingsOf(
+    type: string,
+    userIds: readonly UserId[],
+  ): Promise<ReadonlyMap<UserId, JsonObject>> {
     const out = new Map<UserId, JsonObject>()
     if (userIds.length === 0) return out
     const { rows } = await this.#pool.query<{ user_id: UserId; content: string }>(
       `SELECT user_id, content FROM account_data
-       WHERE room_id = '' AND type = 'm.push_rules' AND user_id = ANY($1::text[])`,
-      [userIds],
+       WHERE room_id = '' AND type = $1 AND user_id = ANY($2::text[])`,
+      [type, userIds],
     )
-    for (const row of rows) out.set(row.user_id, parseStoredObject(row.content, 'push rules'))
+    for (const row of rows) out.set(row.user_id, parseStoredObject(row.content, type))
     return out
   }
 }

@@ -242,13 +242,19 @@ export class SqlitePushStore implements PushStore {
     )
   }
 
-  pushRulesChanged(since: number, upTo: number): Promise<readonly UserId[]> {
+  settingsChanged(
+    types: readonly string[],
+    since: number,
+    upTo: number,
+  ): Promise<readonly UserId[]> {
     return settle(() =>
       this.#q
         .all<{ user_id: UserId }>(
-          `SELECT user_id FROM account_data
-           WHERE type = 'm.push_rules' AND stream_position > ? AND stream_position <= ?
-             AND room_id = ''`,
+          `SELECT DISTINCT user_id FROM account_data
+           WHERE type IN (SELECT value FROM json_each(?))
+             AND stream_position > ? AND stream_position <= ? AND room_id = ''
+           ORDER BY user_id`,
+          sqlList(types),
           since,
           upTo,
         )
@@ -256,17 +262,17 @@ export class SqlitePushStore implements PushStore {
     )
   }
 
-  pushRulesOf(userIds: readonly UserId[]): Promise<ReadonlyMap<UserId, JsonObject>> {
+  settingsOf(type: string, userIds: readonly UserId[]): Promise<ReadonlyMap<UserId, JsonObject>> {
     return settle(() => {
       const out = new Map<UserId, JsonObject>()
       if (userIds.length === 0) return out
       const rows = this.#q.all<{ user_id: UserId; content: string }>(
         `SELECT user_id, content FROM account_data
-         WHERE room_id = '' AND type = 'm.push_rules'
-           AND user_id IN (SELECT value FROM json_each(?))`,
+         WHERE room_id = '' AND type = ? AND user_id IN (SELECT value FROM json_each(?))`,
+        type,
         sqlList(userIds),
       )
-      for (const row of rows) out.set(row.user_id, parseStoredObject(row.content, 'push rules'))
+      for (const row of rows) out.set(row.user_id, parseStoredObject(row.content, type))
       return out
     })
   }

@@ -60,7 +60,7 @@ export class HomeserverProcess {
     const config = {
       server_name: serverName,
       public_baseurl: `http://127.0.0.1:${port}/`,
-      listeners: [{ bind: '127.0.0.1', port, resources: ['client', 'federation'] }],
+      listeners: [{ bind: '127.0.0.1', port, resources: ['client', 'federation', 'media'] }],
       database: options.database ?? `sqlite:${join(dataDir, 'homeserver.db')}`,
       data_dir: dataDir,
       signing_key_path: join(dataDir, 'signing.key'),

@@ -6,13 +6,18 @@ import { syncRoutes } from '../client/sync/sync-routes.js'
 import type { ListenerResource } from '../config/config.js'
 import type { HttpMethod, Route } from '../http/endpoint.js'
 import { federationRoutes } from '../federation/federation-routes.js'
+import { mediaRoutes } from '../media/media-routes.js'
 import type { Services } from './services.js'
 
-/** The routes each listener resource serves. Media has none yet: its paths answer 404. */
+/**
+ * The routes each listener resource serves. `media` holds the content repository: the
+ * /_matrix/media paths and the authenticated /_matrix/client/v1/media ones (as Synapse's media
+ * resource does), so a listener without it serves no media at all.
+ */
 export const ROUTES_BY_RESOURCE: Readonly<Record<ListenerResource, readonly Route<Services>[]>> = {
   client: [...clientRoutes, ...accountRoutes, ...roomRoutes, ...syncRoutes, ...adminRoutes],
   federation: federationRoutes,
-  media: [],
+  media: mediaRoutes,
 }
 
 export function routesFor(resources: readonly ListenerResource[]): readonly Route<Services>[] {

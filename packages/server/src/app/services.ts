@@ -1,7 +1,10 @@
 import type { AccountService } from '../accounts/account-service.js'
 import type { Config } from '../config/config.js'
 import type { DirectoryService } from '../directory/directory-service.js'
+import type { E2eeService } from '../e2ee/e2ee-service.js'
 import type { ServerKeyPublisher } from '../keys/server-keys.js'
+import type { MediaService } from '../media/media-service.js'
+import type { UrlPreviewService } from '../media/url-preview/url-preview-service.js'
 import type { ProfileService } from '../profiles/profile-service.js'
 import type { PresenceService } from '../presence/presence-service.js'
 import type { HttpPusher } from '../push/http-pusher.js'
@@ -43,4 +46,10 @@ export interface Services {
   readonly receipts: ReceiptService
   /** Posts notifications to push gateways (src/push/http-pusher.ts). */
   readonly httpPusher: HttpPusher
+  /** Devices' keys, cross-signing and to-device messages (src/e2ee). */
+  readonly e2ee: E2eeService
+  /** The content repository: uploads, downloads, thumbnails (src/media). */
+  readonly media: MediaService
+  /** URL previews (src/media/url-preview); undefined when the configuration turns them off. */
+  readonly urlPreviews: UrlPreviewService | undefined
 }

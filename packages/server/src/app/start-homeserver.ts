@@ -1,6 +1,8 @@
 import { mkdir, readFile } from 'node:fs/promises'
+import { join } from 'node:path'
 import { err, ok, type CryptoProvider, type Result } from '@rhizome/core'
 import { nodeCryptoProvider } from '@rhizome/crypto-node'
+import { E2eeService } from '../e2ee/e2ee-service.js'
 import type { FastifyInstance } from 'fastify'
 import { createAccountService } from '../accounts/create-account-service.js'
 import {
@@ -15,6 +17,9 @@ import { createServerKeyPublisher } from '../keys/server-keys.js'
 import { loadOrCreateSigningKey } from '../keys/signing-key-file.js'
 import { DirectoryService } from '../directory/directory-service.js'
 import type { Logger } from '../logging/logger.js'
+import { MediaFiles } from '../media/media-files.js'
+import { MediaService } from '../media/media-service.js'
+import { UrlPreviewService } from '../media/url-preview/url-preview-service.js'
 import { createMemoryRateLimiter } from '../rate-limit/memory-rate-limiter.js'
 import { PresenceService } from '../presence/presence-service.js'
 import { storedMemberProfiles } from '../profiles/member-profiles.js'
@@ -31,6 +36,7 @@ import { openStorage } from '../storage/open-storage.js'
 import { SyncService } from '../sync/sync-service.js'
 import { SyncWakeups } from '../sync/sync-wakeups.js'
 import { storedTransactionIds } from '../sync/transaction-id-lookup.js'
+import { SweepTimer } from '../timers/sweep-timer.js'
 import { TypingService } from '../typing/typing-service.js'
 import { describeDatabase } from './describe-database.js'
 import { routesFor } from './routes.js'
@@ -60,6 +66,8 @@ export interface RunningHomeserver {
 const CLOSE_SWEEP_MS = 50
 /** How long in-flight requests get to finish when the server closes. */
 const CLOSE_GRACE_MS = 10_000
+/** How often media IDs reserved by /create that lapsed without content are forgotten. */
+const MEDIA_SWEEP_MS = 60 * 60 * 1000
 
 /**
  * The composition root: builds every service from the configuration, wires them into one HTTP
@@ -161,6 +169,25 @@ export async function startHomeserver(
   })
   presence?.start()
   typing.start()
+  const media = new MediaService({
+    store: storage.media,
+    files: new MediaFiles(join(config.dataDir, 'media')),
+    serverName: config.serverName,
+    config: config.media,
+    now,
+  })
+  const mediaSweep = new SweepTimer({
+    run: async () => {
+      await media.sweepLapsed()
+      return undefined
+    },
+    intervalMs: MEDIA_SWEEP_MS,
+    now,
+    onError: (error) => {
+      logger.warn({ err: error }, 'could not forget lapsed media IDs')
+    },
+  })
+  mediaSweep.start()
   const services: Services = {
     config,
     now,
@@ -186,6 +213,21 @@ export async function startHomeserver(
     pushRules: new PushRulesService(storage.accountData),
     receipts: new ReceiptService(storage, now),
     httpPusher: pusher,
+    e2ee: new E2eeService({
+      storage,
+      serverName: config.serverName,
+      crypto,
+      uia: accounts.uia,
+      logger,
+    }),
+    media,
+    urlPreviews: config.media.urlPreviewEnabled
+      ? new UrlPreviewService({
+          media,
+          allowPrivateAddresses: config.media.urlPreviewAllowPrivateAddresses,
+          now,
+        })
+      : undefined,
     profiles: new ProfileService({
       storage,
       serverName: config.serverName,
@@ -223,7 +265,12 @@ export async function startHomeserver(
     // Requests in flight have finished, and background work is waited for: nothing uses the
     // database any more.
     await background
-    await Promise.all([typing.close(), presence?.close(), pushProcessor.close()])
+    await Promise.all([
+      typing.close(),
+      presence?.close(),
+      pushProcessor.close(),
+      mediaSweep.close(),
+    ])
     await pusher.close()
     await storage.close()
   }

@@ -51,7 +51,14 @@ export interface RegistrationConfig {
   readonly sharedSecret: string | undefined
 }
 
-export const RATE_LIMITED_ACTIONS = ['login', 'registration', 'message', 'report'] as const
+export const RATE_LIMITED_ACTIONS = [
+  'login',
+  'registration',
+  'message',
+  'report',
+  'media_upload',
+  'url_preview',
+] as const
 export type RateLimitedAction = (typeof RATE_LIMITED_ACTIONS)[number]
 
 /** A token bucket: `burstCount` requests at once, refilled at `perSecond`. */
@@ -62,7 +69,11 @@ export interface RateLimitRule {
 
 export interface RateLimitingConfig {
   readonly enabled: boolean
-  readonly rules: Readonly<Record<RateLimitedAction, RateLimitRule>>
+  /**
+   * The validator gives every action its rule; a rule left out of a configuration built in code
+   * takes its default, as a key left out of the file does.
+   */
+  readonly rules: Readonly<Partial<Record<RateLimitedAction, RateLimitRule>>>
 }
 
 export interface FederationConfig {
@@ -87,6 +98,16 @@ export interface PushConfig {
 
 export interface MediaConfig {
   readonly maxUploadSize: number
+  /**
+   * Serve media uploaded from now on only through the authenticated endpoints: the deprecated
+   * unauthenticated `/_matrix/media/v3/download` and `/thumbnail` keep serving only media
+   * uploaded while this was off (client-server-api §Content repository, the freeze).
+   */
+  readonly freezeLegacyMedia: boolean
+  /** Offer `preview_url`, which makes the server fetch URLs that users give it. */
+  readonly urlPreviewEnabled: boolean
+  /** Let URL previews fetch private, loopback and link-local addresses (tests, intranets). */
+  readonly urlPreviewAllowPrivateAddresses: boolean
 }
 
 export interface HttpConfig {

@@ -22,6 +22,10 @@ export const DEFAULTS = {
     message: { perSecond: 0.2, burstCount: 10 },
     // Reports of content, rooms and users: a few at once, then one every 10 seconds.
     report: { perSecond: 0.1, burstCount: 5 },
+    // Uploads and media IDs from /create: an album at once, then one a second.
+    media_upload: { perSecond: 1, burstCount: 20 },
+    // URL previews make the server fetch pages: a screenful of links, then one a second.
+    url_preview: { perSecond: 1, burstCount: 10 },
   } satisfies Record<RateLimitedAction, RateLimitRule>,
   federationEnabled: true,
   verifyTls: true,
@@ -29,6 +33,9 @@ export const DEFAULTS = {
   presenceEnabled: true,
   allowHttpGateways: false,
   maxUploadSize: 50 * 1024 * 1024,
+  freezeLegacyMedia: true,
+  urlPreviewEnabled: false,
+  urlPreviewAllowPrivateAddresses: false,
   maxJsonBodySize: 1024 * 1024,
   logLevel: 'info' satisfies LogLevel as LogLevel,
   logFormat: 'pretty' satisfies LogFormat as LogFormat,

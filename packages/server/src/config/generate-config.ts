@@ -73,13 +73,16 @@ registration:
 
 # Requests beyond these rates get 429 M_LIMIT_EXCEEDED with a Retry-After header. Each rule is a
 # token bucket: up to burst_count requests at once, refilled at per_second requests per second.
-# Login and registration are counted per client address, messages and reports per sender.
+# Login and registration are counted per client address; messages, reports, media uploads
+# (and /create) and URL previews per user.
 rate_limiting:
   enabled: ${DEFAULTS.rateLimitingEnabled}
   login: { per_second: ${limits.login.perSecond}, burst_count: ${limits.login.burstCount} }
   registration: { per_second: ${limits.registration.perSecond}, burst_count: ${limits.registration.burstCount} }
   message: { per_second: ${limits.message.perSecond}, burst_count: ${limits.message.burstCount} }
   report: { per_second: ${limits.report.perSecond}, burst_count: ${limits.report.burstCount} }
+  media_upload: { per_second: ${limits.media_upload.perSecond}, burst_count: ${limits.media_upload.burstCount} }
+  url_preview: { per_second: ${limits.url_preview.perSecond}, burst_count: ${limits.url_preview.burstCount} }
 
 federation:
   # Talk to other Matrix servers. When off, this server's users only meet each other.
@@ -107,6 +110,16 @@ push:
 media:
   # The largest file users may upload, in bytes.
   max_upload_size: ${DEFAULTS.maxUploadSize}
+  # Serve newly uploaded media only through the authenticated /_matrix/client/v1/media
+  # endpoints. The deprecated unauthenticated /_matrix/media/v3/download and /thumbnail then
+  # serve only media uploaded while this was false.
+  freeze_legacy_media: ${DEFAULTS.freezeLegacyMedia}
+  # Offer URL previews (preview_url): the server fetches the pages users ask about, from public
+  # addresses only.
+  url_preview_enabled: ${DEFAULTS.urlPreviewEnabled}
+  # Let URL previews fetch private, loopback and link-local addresses. Only where every such
+  # address is harmless to reach: otherwise users could probe the server's own network.
+  url_preview_allow_private_addresses: ${DEFAULTS.urlPreviewAllowPrivateAddresses}
 
 http:
   # The largest JSON request body, in bytes; larger ones get 413 M_TOO_LARGE.

@@ -50,7 +50,12 @@ describe('defaults', () => {
       },
       presence: { enabled: true },
       push: { allowHttpGateways: false },
-      media: { maxUploadSize: 52428800 },
+      media: {
+        maxUploadSize: 52428800,
+        freezeLegacyMedia: true,
+        urlPreviewEnabled: false,
+        urlPreviewAllowPrivateAddresses: false,
+      },
       http: { maxJsonBodySize: 1048576 },
       log: { level: 'info', format: 'pretty' },
     })
@@ -318,6 +323,8 @@ describe('rate_limiting', () => {
         registration: DEFAULTS.rateLimits.registration,
         message: { perSecond: 5, burstCount: DEFAULTS.rateLimits.message.burstCount },
         report: DEFAULTS.rateLimits.report,
+        media_upload: DEFAULTS.rateLimits.media_upload,
+        url_preview: DEFAULTS.rateLimits.url_preview,
       },
     })
   })
@@ -409,9 +416,34 @@ describe('media, http, log', () => {
       http: { max_json_body_size: 2048 },
       log: { level: 'debug', format: 'json' },
     })
-    expect(config.media).toEqual({ maxUploadSize: 1000 })
+    expect(config.media).toEqual({
+      maxUploadSize: 1000,
+      freezeLegacyMedia: true,
+      urlPreviewEnabled: false,
+      urlPreviewAllowPrivateAddresses: false,
+    })
     expect(config.http).toEqual({ maxJsonBodySize: 2048 })
     expect(config.log).toEqual({ level: 'debug', format: 'json' })
+  })
+
+  it('read the media switches', () => {
+    const config = valid({
+      media: {
+        freeze_legacy_media: false,
+        url_preview_enabled: true,
+        url_preview_allow_private_addresses: true,
+      },
+    })
+    expect(config.media).toEqual({
+      maxUploadSize: 52428800,
+      freezeLegacyMedia: false,
+      urlPreviewEnabled: true,
+      urlPreviewAllowPrivateAddresses: true,
+    })
+    expect(problems({ media: { freeze_legacy_media: 'no', url_preview_enabled: 1 } })).toEqual([
+      'media.freeze_legacy_media: expected true or false, got "no"',
+      'media.url_preview_enabled: expected true or false, got 1',
+    ])
   })
 
   it('check their ranges', () => {

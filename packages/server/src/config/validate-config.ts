@@ -44,7 +44,12 @@ export const CONFIG_KEYS = {
   federation: ['enabled', 'verify_tls', 'extra_ca_files', 'allow_private_addresses'],
   presence: ['enabled'],
   push: ['allow_http_gateways'],
-  media: ['max_upload_size'],
+  media: [
+    'max_upload_size',
+    'freeze_legacy_media',
+    'url_preview_enabled',
+    'url_preview_allow_private_addresses',
+  ],
   http: ['max_json_body_size'],
   log: ['level', 'format'],
 } as const
@@ -101,6 +106,15 @@ export function validateConfig(raw: unknown, baseDir: string): Result<Config, Co
   const maxUploadSize =
     mediaSection.integer('max_upload_size', 1, MAX_UPLOAD_SIZE, DEFAULTS.maxUploadSize) ??
     DEFAULTS.maxUploadSize
+  const media = {
+    maxUploadSize,
+    freezeLegacyMedia: mediaSection.boolean('freeze_legacy_media', DEFAULTS.freezeLegacyMedia),
+    urlPreviewEnabled: mediaSection.boolean('url_preview_enabled', DEFAULTS.urlPreviewEnabled),
+    urlPreviewAllowPrivateAddresses: mediaSection.boolean(
+      'url_preview_allow_private_addresses',
+      DEFAULTS.urlPreviewAllowPrivateAddresses,
+    ),
+  }
 
   const httpSection = root.section('http', CONFIG_KEYS.http)
   const maxJsonBodySize =
@@ -132,7 +146,7 @@ export function validateConfig(raw: unknown, baseDir: string): Result<Config, Co
     federation,
     presence,
     push,
-    media: { maxUploadSize },
+    media,
     http: { maxJsonBodySize },
     log,
   })
@@ -305,6 +319,8 @@ function readRateLimiting(section: ConfigSection): RateLimitingConfig {
       registration: rule('registration'),
       message: rule('message'),
       report: rule('report'),
+      media_upload: rule('media_upload'),
+      url_preview: rule('url_preview'),
     } satisfies Record<RateLimitedAction, RateLimitRule>,
   }
 }

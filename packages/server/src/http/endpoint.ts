@@ -4,6 +4,7 @@ import type { RateLimitedAction } from '../config/config.js'
 import type { Requester } from './authenticate.js'
 import { serverError, type ServerError } from './errors.js'
 import { readJsonObjectBody, type EmptyBodyPolicy } from './json-body.js'
+import type { StreamedBody } from './raw-response.js'
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE'
 /** none: the token is ignored; optional: used when present; required: M_MISSING_TOKEN without. */
@@ -74,6 +75,8 @@ export interface RawRequest {
   readonly params: Readonly<Record<string, string | undefined>>
   readonly query: URLSearchParams
   readonly body: Uint8Array | undefined
+  /** The unread body, for routes that take it as a stream (`streamBody`); `body` is then unset. */
+  readonly streamed?: StreamedBody
   readonly requester: Requester | undefined
   readonly context: RequestContext
 }
@@ -84,6 +87,10 @@ export interface Route<S> {
   readonly paths: readonly string[]
   readonly auth: AuthMode
   readonly rateLimit: RateLimitedAction | undefined
+  /** Take the body as an unread stream, whatever its size, rather than as buffered bytes. */
+  readonly streamBody?: boolean
+  /** Headers for every response of this route, errors included. */
+  readonly headers?: Readonly<Record<string, string>>
   readonly run: (request: RawRequest, services: S) => Promise<Result<object, ServerError>>
 }
 

@@ -8,6 +8,7 @@ export type ServerErrCode =
   | ErrCode
   | 'M_BAD_ALIAS'
   | 'M_BAD_STATE'
+  | 'M_CANNOT_OVERWRITE_MEDIA'
   | 'M_CANNOT_LEAVE_SERVER_NOTICE_ROOM'
   | 'M_CAPTCHA_INVALID'
   | 'M_CAPTCHA_NEEDED'
@@ -38,6 +39,7 @@ export type ServerErrCode =
   | 'M_USER_LOCKED'
   | 'M_USER_SUSPENDED'
   | 'M_WEAK_PASSWORD'
+  | 'M_WRONG_ROOM_KEYS_VERSION'
 
 /**
  * The usual HTTP status of each code. Adding a code to ServerErrCode (or to the core's ErrCode)
@@ -58,6 +60,7 @@ export const ERRCODE_STATUS = {
   M_UNKNOWN: 500,
   M_BAD_ALIAS: 400,
   M_BAD_STATE: 400,
+  M_CANNOT_OVERWRITE_MEDIA: 409,
   M_CANNOT_LEAVE_SERVER_NOTICE_ROOM: 403,
   M_CAPTCHA_INVALID: 400,
   M_CAPTCHA_NEEDED: 401,
@@ -88,6 +91,7 @@ export const ERRCODE_STATUS = {
   M_USER_LOCKED: 401,
   M_USER_SUSPENDED: 403,
   M_WEAK_PASSWORD: 400,
+  M_WRONG_ROOM_KEYS_VERSION: 403,
 } as const satisfies Record<ServerErrCode, number>
 
 /**

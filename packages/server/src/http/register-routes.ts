@@ -1,9 +1,11 @@
+import { Readable } from 'node:stream'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { RateLimiter } from '../rate-limit/rate-limiter.js'
 import { readAccessToken } from './access-token.js'
 import type { Authenticate, Requester } from './authenticate.js'
 import type { HttpMethod, RequestContext, Route } from './endpoint.js'
 import { limitExceeded, missingToken, unrecognized } from './errors.js'
+import { RawResponse, type StreamedBody } from './raw-response.js'
 import { sendError } from './send-error.js'
 
 export interface RouteDeps<S> {
@@ -25,18 +27,36 @@ export function registerRoutes<S>(
   deps: RouteDeps<S>,
 ): void {
   const methodsByPath = new Map<string, Set<string>>()
+  const streaming: ((on: FastifyInstance) => void)[] = []
   for (const route of routes) {
     for (const path of route.paths) {
       const methods = methodsByPath.get(path) ?? new Set<string>()
       if (methods.has(route.method)) throw new Error(`two routes for ${route.method} ${path}`)
       methods.add(route.method)
       methodsByPath.set(path, methods)
-      app.route({
-        method: route.method,
-        url: path,
-        handler: (request, reply) => serve(route, request, reply, deps),
-      })
+      const register = (on: FastifyInstance): void => {
+        on.route({
+          method: route.method,
+          url: path,
+          handler: (request, reply) => serve(route, request, reply, deps),
+        })
+      }
+      if (route.streamBody === true) streaming.push(register)
+      else register(app)
     }
+  }
+  if (streaming.length > 0) {
+    // Routes that stream their body get it unread: their own context replaces the buffering
+    // parser with one that hands the request stream on, so no size limit applies before the
+    // route's own.
+    void app.register((child, _options, done) => {
+      child.removeAllContentTypeParsers()
+      child.addContentTypeParser('*', (_request, payload, parsed) => {
+        parsed(null, payload)
+      })
+      for (const register of streaming) register(child)
+      done()
+    })
   }
   for (const [path, served] of methodsByPath) {
     const allow = [...served, ...(served.has('GET') ? ['HEAD'] : []), 'OPTIONS'].join(', ')
@@ -58,6 +78,7 @@ async function serve<S>(
   reply: FastifyReply,
   deps: RouteDeps<S>,
 ): Promise<FastifyReply> {
+  if (route.headers !== undefined) reply.headers(route.headers)
   const query = new URLSearchParams(queryString(request.url))
   let requester: Requester | undefined
   if (route.auth !== 'none') {
@@ -82,13 +103,28 @@ async function serve<S>(
       params: stringParams(request.params),
       query,
       body: request.body instanceof Uint8Array ? request.body : undefined,
+      ...(route.streamBody === true ? { streamed: streamedBody(request) } : {}),
       requester,
       context,
     },
     deps.services,
   )
   if (!result.ok) return sendError(reply, result.error)
-  return reply.code(200).send(result.value)
+  const value = result.value
+  if (value instanceof RawResponse)
+    return reply.code(value.status).headers(value.headers).send(value.body)
+  return reply.code(200).send(value)
+}
+
+/** The body of a streaming route; a request without one (no parser ran) streams nothing. */
+function streamedBody(request: FastifyRequest): StreamedBody {
+  const length = request.headers['content-length']
+  const contentLength = length !== undefined && /^[0-9]+$/.test(length) ? Number(length) : undefined
+  return {
+    stream: request.body instanceof Readable ? request.body : Readable.from([]),
+    contentType: request.headers['content-type'],
+    contentLength,
+  }
 }
 
 /** The request as routes see it; the abort signal is made only for routes that ask for it. */

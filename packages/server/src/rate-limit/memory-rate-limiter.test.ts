@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { RateLimitingConfig } from '../config/config.js'
+import { DEFAULTS } from '../config/defaults.js'
 import { createMemoryRateLimiter } from './memory-rate-limiter.js'
 import { noRateLimits } from './rate-limiter.js'
 
@@ -30,6 +31,16 @@ describe('createMemoryRateLimiter', () => {
     time.advance(1500)
     expect(await limiter.take('login', 'ip:1')).toEqual({ allowed: true })
     expect((await limiter.take('login', 'ip:1')).allowed).toBe(false)
+  })
+
+  it('gives an action left out of the rules its default rule', async () => {
+    const time = clock()
+    const limiter = createMemoryRateLimiter(config, time.now)
+    const burst = DEFAULTS.rateLimits.media_upload.burstCount
+    for (let i = 0; i < burst; i++) {
+      expect((await limiter.take('media_upload', '@a:x')).allowed).toBe(true)
+    }
+    expect((await limiter.take('media_upload', '@a:x')).allowed).toBe(false)
   })
 
   it('refills at most to the burst size', async () => {

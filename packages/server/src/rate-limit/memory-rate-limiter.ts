@@ -1,4 +1,5 @@
-import type { RateLimitedAction, RateLimitingConfig } from '../config/config.js'
+import type { RateLimitedAction, RateLimitingConfig, RateLimitRule } from '../config/config.js'
+import { DEFAULTS } from '../config/defaults.js'
 import { noRateLimits, type RateLimitDecision, type RateLimiter } from './rate-limiter.js'
 
 interface Bucket {
@@ -23,9 +24,11 @@ export function createMemoryRateLimiter(
   if (!config.enabled) return noRateLimits
   const buckets = new Map<string, Bucket>()
   let sweepAt = FIRST_SWEEP_AT
+  const ruleFor = (action: RateLimitedAction): RateLimitRule =>
+    config.rules[action] ?? DEFAULTS.rateLimits[action]
 
   const refill = (bucket: Bucket, at: number): void => {
-    const rule = config.rules[bucket.action]
+    const rule = ruleFor(bucket.action)
     const elapsed = Math.max(0, at - bucket.updatedAt)
     bucket.tokens = Math.min(rule.burstCount, bucket.tokens + (elapsed * rule.perSecond) / 1000)
     bucket.updatedAt = at
@@ -34,7 +37,7 @@ export function createMemoryRateLimiter(
   const sweep = (at: number): void => {
     for (const [id, bucket] of buckets) {
       refill(bucket, at)
-      if (bucket.tokens >= config.rules[bucket.action].burstCount) buckets.delete(id)
+      if (bucket.tokens >= ruleFor(bucket.action).burstCount) buckets.delete(id)
     }
     sweepAt = Math.max(FIRST_SWEEP_AT, buckets.size * 2)
   }
@@ -42,7 +45,7 @@ export function createMemoryRateLimiter(
   const take = (action: RateLimitedAction, key: string): RateLimitDecision => {
     const at = now()
     if (buckets.size >= sweepAt) sweep(at)
-    const rule = config.rules[action]
+    const rule = ruleFor(action)
     const id = `${action}\n${key}`
     let bucket = buckets.get(id)
     if (bucket === undefined) {

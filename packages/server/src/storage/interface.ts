@@ -22,6 +22,9 @@ import type { RelationStore } from './relation-store.js'
 import type { SearchStore } from './search-store.js'
 import type { ReportStore } from './report-store.js'
 import type { PusherStore } from './pusher-store.js'
+import type { DeviceListStore, E2eKeyStore, ToDeviceStore } from './e2e-key-store.js'
+import type { KeyBackupStore } from './key-backup-store.js'
+import type { MediaStore } from './media-store.js'
 
 export type { RoomMemberSummary, SyncStore } from './sync-store.js'
 
@@ -70,6 +73,16 @@ export interface Storage {
   readonly reports: ReportStore
   /** HTTP pushers, each tied to a device (see pusher-store.ts). */
   readonly pushers: PusherStore
+  /** Devices' and users' end-to-end encryption keys (see e2e-key-store.ts). */
+  readonly e2eKeys: E2eKeyStore
+  /** Whose device lists changed, for /sync and /keys/changes (see e2e-key-store.ts). */
+  readonly deviceLists: DeviceListStore
+  /** Messages queued for devices (see e2e-key-store.ts). */
+  readonly toDevice: ToDeviceStore
+  /** Server-side backups of users' encrypted room keys (see key-backup-store.ts). */
+  readonly keyBackups: KeyBackupStore
+  /** The content repository's metadata and thumbnail cache (see media-store.ts). */
+  readonly media: MediaStore
   /**
    * Runs `fn` while holding the room's write lock: in this process (an async mutex per room) and,
    * on PostgreSQL, across processes (an advisory lock on the connection that `room` uses). Writes

@@ -46,6 +46,7 @@ import {
   NO_IGNORED,
 } from '../moderation/ignored-users.js'
 import { withoutIgnored } from './ignored-ephemeral.js'
+import { deviceListChanges, deviceSection } from './e2ee-sync.js'
 
 /** The timeline length when the filter names none (Synapse's default; clients rely on it). */
 export const DEFAULT_TIMELINE_LIMIT = 10
@@ -129,8 +130,18 @@ interface RoomBuild {
  * one batch for all rooms (member events, state events, serialization). An incremental sync with
  * no news reads the memberships, the account data, typing and presence, and nothing else.
  */
-export async function buildSync(deps: SyncBuilderDeps, params: SyncParams): Promise<BuiltSync> {
+export async function buildSync(deps: SyncBuilderDeps, request: SyncParams): Promise<BuiltSync> {
   const { storage } = deps
+  // To-device messages first: when more are queued than one response carries, the response
+  // ends at the last one delivered, so its next_batch acknowledges no more than that.
+  const toDevice = await deviceSection(
+    storage,
+    request.userId,
+    request.deviceId,
+    request.since,
+    request.upTo,
+  )
+  const params = toDevice.upTo === request.upTo ? request : { ...request, upTo: toDevice.upTo }
   const { userId, since, upTo, filter } = params
   const rooms = filter.room
   const initial = since === undefined
@@ -349,17 +360,30 @@ export async function buildSync(deps: SyncBuilderDeps, params: SyncParams): Prom
     .filter((r) => r.roomId === undefined && eventMatches(filter.accountData, { type: r.type }))
     .map(toAccountDataEvent)
   const globalOut = applyLimit(global, filter.accountData.limit)
-  const presence = await presenceEvents(deps.presence, params)
+  const membershipsMoved = news.size > 0 || memberships.some((m) => m.changed)
+  const [presence, deviceLists] = await Promise.all([
+    presenceEvents(deps.presence, params),
+    since === undefined
+      ? undefined
+      : deviceListChanges(storage, userId, since, upTo, membershipsMoved),
+  ])
+  const listsChanged =
+    deviceLists !== undefined && (deviceLists.changed.length > 0 || deviceLists.left.length > 0)
 
   const response: SyncResponse = {
     next_batch: formatSyncToken(upTo),
     rooms: { join, invite, knock, leave },
     account_data: { events: globalOut },
     ...(presence.length === 0 ? {} : { presence: { events: presence } }),
+    ...(toDevice.events.length === 0 ? {} : { to_device: { events: toDevice.events } }),
+    ...(listsChanged ? { device_lists: deviceLists } : {}),
+    ...toDevice.keyCounts,
   }
   const empty =
     globalOut.length === 0 &&
     presence.length === 0 &&
+    toDevice.events.length === 0 &&
+    !listsChanged &&
     Object.keys(join).length === 0 &&
     Object.keys(invite).length === 0 &&
     Object.keys(knock).length === 0 &&

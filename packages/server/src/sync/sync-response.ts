@@ -1,18 +1,24 @@
 import type { JsonObject, RoomId, UserId } from '@rhizome/core'
 import type { ClientEvent } from '../events/client-event.js'
 import type { PresenceEvent } from '../presence/presence-service.js'
+import type { DeviceLists, ToDeviceEvent } from './e2ee-sync.js'
 
 /**
  * The body of a `/sync` response (client-server-api §GET /sync), as far as this server fills it.
- * Sections for modules that are not built (to-device messages, device lists) are left out,
- * which the schema allows; clients treat them as empty. So is `presence` when there is none to
- * report (or presence is disabled).
+ * Optional sections are left out when they have nothing to say, which the schema allows;
+ * clients treat them as empty.
  */
 export interface SyncResponse {
   readonly next_batch: string
   readonly rooms: SyncRooms
   readonly account_data: EventList<AccountDataEvent>
   readonly presence?: EventList<PresenceEvent>
+  /** Messages for the syncing device (e2ee-sync.ts). */
+  readonly to_device?: EventList<ToDeviceEvent>
+  /** Incremental syncs only: whose device lists changed, and whom to stop tracking. */
+  readonly device_lists?: DeviceLists
+  readonly device_one_time_keys_count?: Readonly<Record<string, number>>
+  readonly device_unused_fallback_key_types?: readonly string[]
 }
 
 export interface SyncRooms {

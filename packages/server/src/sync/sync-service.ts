@@ -84,6 +84,11 @@ export class SyncService {
         serverError('M_INVALID_PARAM', 'since is ahead of this server: not a token from it'),
       )
     }
+    // A sync from `since` tells that the client has everything up to it: the device's
+    // to-device messages up to there are delivered, and go (client-server-api §Send-to-Device).
+    if (since !== undefined && request.deviceId !== undefined) {
+      await storage.toDevice.acknowledge(request.userId, request.deviceId, since)
+    }
     const build = (from: number | undefined, upTo: number): ReturnType<typeof buildSync> =>
       buildSync(this.#deps, {
         userId: request.userId,

@@ -1,12 +1,15 @@
 /**
  * FOR TESTS ONLY. The room endpoints over real HTTP on a given storage, beside the account
- * endpoints: users register and log in through `/register` and `/login` as a client would.
+ * and key endpoints: users register and log in through `/register` and `/login` as a client would.
  * Guests, which the account service does not offer, get tokens from a FakeAuthenticate.
  */
 import { AccountService } from '../accounts/account-service.js'
 import { accountsWithGuests } from './account-test-server.js'
 import { accountRoutes } from '../client/account-routes.js'
 import { roomRoutes } from '../client/rooms/room-routes.js'
+import { keyRoutes } from '../client/keys/keys-routes.js'
+import { E2eeService } from '../e2ee/e2ee-service.js'
+import { nodeCryptoProvider } from '@rhizome/crypto-node'
 import type { Route } from '../http/endpoint.js'
 import type { RateLimiter } from '../rate-limit/rate-limiter.js'
 import type { RoomService } from '../rooms/room-service.js'
@@ -61,14 +64,21 @@ export async function startRoomTestServer(
   const config = testConfig('/nonexistent/rhizome-room-tests', { registration: { enabled: true } })
   const rooms = testRoomService(storage, { now })
   const { accounts, guests, authenticate } = accountsWithGuests(storage, config.registration, now)
+  const e2ee = new E2eeService({
+    storage,
+    serverName: config.serverName,
+    crypto: nodeCryptoProvider,
+    uia: accounts.uia,
+  })
   const routes: Route<{
     readonly rooms: RoomService
     readonly accounts: AccountService
     readonly config: typeof config
-  }>[] = [...roomRoutes, ...accountRoutes]
+    readonly e2ee: E2eeService
+  }>[] = [...roomRoutes, ...accountRoutes, ...keyRoutes]
   const server = await startTestServer({
     routes,
-    services: { rooms, accounts, config },
+    services: { rooms, accounts, config, e2ee },
     authenticate,
     ...(options.rateLimiter === undefined ? {} : { rateLimiter: options.rateLimiter }),
   })

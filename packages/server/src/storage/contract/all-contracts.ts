@@ -10,6 +10,9 @@ import { multiProcessContract } from './multi-process.contract.js'
 import { pushContract } from './push.contract.js'
 import { receiptsContract } from './receipts.contract.js'
 import { reportsContract } from './reports.contract.js'
+import { keyBackupContract } from './key-backup.contract.js'
+import { e2eKeysContract } from './e2e-keys.contract.js'
+import { mediaContract } from './media.contract.js'
 import { pushersContract } from './pushers.contract.js'
 import { relationsContract } from './relations.contract.js'
 import { searchContract } from './search.contract.js'
@@ -49,5 +52,8 @@ export function runStorageContracts(harness: StorageHarness): void {
   presenceContract(harness)
   accountDataUpdateContract(harness)
   reportsContract(harness)
+  keyBackupContract(harness)
+  e2eKeysContract(harness)
   pushersContract(harness)
+  mediaContract(harness)
 }

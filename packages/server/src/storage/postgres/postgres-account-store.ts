@@ -28,6 +28,7 @@ import type {
   UserInUse,
   UserRecord,
 } from '../interface.js'
+import { recordDeviceListChange } from './postgres-device-list-store.js'
 import { pooledTransaction } from './postgres-connection.js'
 
 export class PostgresAccountStore implements AccountStore {
@@ -108,8 +109,9 @@ export class PostgresAccountStore implements AccountStore {
         'UPDATE users SET is_deactivated = TRUE, password_hash = NULL WHERE user_id = $1',
         [userId],
       )
-      // Tokens go with their devices (ON DELETE CASCADE).
-      await client.query('DELETE FROM devices WHERE user_id = $1', [userId])
+      // Tokens and keys go with their devices (ON DELETE CASCADE).
+      const devices = await client.query('DELETE FROM devices WHERE user_id = $1', [userId])
+      if ((devices.rowCount ?? 0) > 0) await recordDeviceListChange(client, [userId])
       return rowCount === 1
     })
   }
@@ -163,12 +165,16 @@ export class PostgresAccountStore implements AccountStore {
     )
   }
 
-  async deleteDevices(userId: UserId, deviceIds: readonly string[]): Promise<number> {
-    const { rowCount } = await this.#pool.query(
-      'DELETE FROM devices WHERE user_id = $1 AND device_id = ANY($2::text[])',
-      [userId, deviceIds],
-    )
-    return rowCount ?? 0
+  deleteDevices(userId: UserId, deviceIds: readonly string[]): Promise<number> {
+    return pooledTransaction(this.#pool, this.#logger, async (client) => {
+      const { rowCount } = await client.query(
+        'DELETE FROM devices WHERE user_id = $1 AND device_id = ANY($2::text[])',
+        [userId, deviceIds],
+      )
+      // Other users' clients must stop encrypting for the devices that went.
+      if ((rowCount ?? 0) > 0) await recordDeviceListChange(client, [userId])
+      return rowCount ?? 0
+    })
   }
 
   async createAccessToken(token: NewAccessToken): Promise<void> {

@@ -436,4 +436,161 @@ CREATE TABLE unread_changes (
 CREATE INDEX unread_changes_by_user_position ON unread_changes (user_id, position);
 `,
   },
+  {
+    version: 13,
+    name: 'e2e_keys',
+    // End-to-end encryption (client-server-api §End-to-End Encryption, §Send-to-Device
+    // messaging). Keys and pending to-device messages belong to a device and go with it.
+    // one_time_keys.seq orders claims by upload. Signatures uploaded separately are kept apart
+    // from the keys they sign, so replacing a key never loses another user's signature row and a
+    // reader can choose which signatures a viewer may see. device_list_changes and to-device
+    // messages are positions on the one stream that /sync reads.
+    sql: `
+CREATE TABLE device_keys (
+  user_id TEXT NOT NULL,
+  device_id TEXT NOT NULL,
+  key_json TEXT NOT NULL,
+  PRIMARY KEY (user_id, device_id),
+  FOREIGN KEY (user_id, device_id) REFERENCES devices (user_id, device_id) ON DELETE CASCADE
+);
+
+CREATE TABLE one_time_keys (
+  seq BIGSERIAL PRIMARY KEY,
+  user_id TEXT NOT NULL,
+  device_id TEXT NOT NULL,
+  algorithm TEXT NOT NULL,
+  key_id TEXT NOT NULL,
+  key_json TEXT NOT NULL,
+  UNIQUE (user_id, device_id, algorithm, key_id),
+  FOREIGN KEY (user_id, device_id) REFERENCES devices (user_id, device_id) ON DELETE CASCADE
+);
+
+CREATE TABLE fallback_keys (
+  user_id TEXT NOT NULL,
+  device_id TEXT NOT NULL,
+  algorithm TEXT NOT NULL,
+  key_id TEXT NOT NULL,
+  key_json TEXT NOT NULL,
+  used BOOLEAN NOT NULL DEFAULT FALSE,
+  PRIMARY KEY (user_id, device_id, algorithm),
+  FOREIGN KEY (user_id, device_id) REFERENCES devices (user_id, device_id) ON DELETE CASCADE
+);
+
+CREATE TABLE cross_signing_keys (
+  user_id TEXT NOT NULL REFERENCES users (user_id) ON DELETE CASCADE,
+  usage TEXT NOT NULL,
+  public_key TEXT NOT NULL,
+  key_json TEXT NOT NULL,
+  PRIMARY KEY (user_id, usage)
+);
+
+CREATE TABLE key_signatures (
+  target_user_id TEXT NOT NULL,
+  target_key_id TEXT NOT NULL,
+  signer_user_id TEXT NOT NULL,
+  signer_key_id TEXT NOT NULL,
+  signature TEXT NOT NULL,
+  PRIMARY KEY (target_user_id, target_key_id, signer_user_id, signer_key_id)
+);
+
+CREATE TABLE device_list_changes (
+  stream_position BIGINT NOT NULL,
+  user_id TEXT NOT NULL,
+  PRIMARY KEY (stream_position, user_id)
+);
+
+CREATE TABLE to_device_messages (
+  user_id TEXT NOT NULL,
+  device_id TEXT NOT NULL,
+  stream_position BIGINT NOT NULL,
+  sender TEXT NOT NULL,
+  type TEXT NOT NULL,
+  content TEXT NOT NULL,
+  PRIMARY KEY (user_id, device_id, stream_position),
+  FOREIGN KEY (user_id, device_id) REFERENCES devices (user_id, device_id) ON DELETE CASCADE
+);
+
+CREATE TABLE to_device_txns (
+  user_id TEXT NOT NULL,
+  device_id TEXT NOT NULL,
+  txn_id TEXT NOT NULL,
+  PRIMARY KEY (user_id, device_id, txn_id),
+  FOREIGN KEY (user_id, device_id) REFERENCES devices (user_id, device_id) ON DELETE CASCADE
+);
+`,
+  },
+  {
+    version: 14,
+    name: 'media',
+    // The content repository (client-server-api §Content repository). The bytes are files named
+    // by their SHA-256 under data_dir/media; a row without sha256 is a media ID reserved by
+    // POST /create whose content has not arrived (it lapses at unused_expires_ts).
+    // legacy_accessible marks media uploaded while the unauthenticated download endpoints still
+    // served new uploads. Thumbnails are cached per media, size, method and animation.
+    sql: `
+CREATE TABLE media (
+  media_id TEXT NOT NULL PRIMARY KEY,
+  uploader TEXT NOT NULL,
+  created_ts BIGINT NOT NULL,
+  unused_expires_ts BIGINT,
+  content_type TEXT,
+  filename TEXT,
+  size BIGINT,
+  sha256 TEXT,
+  uploaded_ts BIGINT,
+  legacy_accessible BOOLEAN NOT NULL DEFAULT FALSE,
+  quarantined BOOLEAN NOT NULL DEFAULT FALSE
+);
+CREATE INDEX media_pending_by_uploader ON media (uploader, unused_expires_ts)
+  WHERE sha256 IS NULL;
+
+CREATE TABLE media_thumbnails (
+  media_id TEXT NOT NULL REFERENCES media (media_id) ON DELETE CASCADE,
+  width INTEGER NOT NULL,
+  height INTEGER NOT NULL,
+  method TEXT NOT NULL CHECK (method IN ('crop', 'scale')),
+  animated BOOLEAN NOT NULL DEFAULT FALSE,
+  content_type TEXT NOT NULL,
+  size BIGINT NOT NULL,
+  sha256 TEXT NOT NULL,
+  created_ts BIGINT NOT NULL,
+  PRIMARY KEY (media_id, width, height, method, animated)
+);
+`,
+  },
+  {
+    version: 15,
+    name: 'key_backup',
+    // Server-side key backups (client-server-api §Server-side key backups). key_backup_users
+    // hands out each user's version numbers in order, and is the row that every change to the
+    // user's backups locks first. A deleted version keeps its row (deleting it again succeeds)
+    // but none of its keys; etag counts the changes to a version's keys.
+    sql: `
+CREATE TABLE key_backup_users (
+  user_id TEXT NOT NULL PRIMARY KEY,
+  last_version BIGINT NOT NULL
+);
+CREATE TABLE key_backup_versions (
+  user_id TEXT NOT NULL,
+  version BIGINT NOT NULL,
+  algorithm TEXT NOT NULL,
+  auth_data TEXT NOT NULL,
+  etag BIGINT NOT NULL,
+  deleted BOOLEAN NOT NULL,
+  PRIMARY KEY (user_id, version)
+);
+CREATE TABLE key_backup_keys (
+  user_id TEXT NOT NULL,
+  version BIGINT NOT NULL,
+  room_id TEXT NOT NULL,
+  session_id TEXT NOT NULL,
+  first_message_index BIGINT NOT NULL,
+  forwarded_count BIGINT NOT NULL,
+  is_verified BOOLEAN NOT NULL,
+  session_data TEXT NOT NULL,
+  PRIMARY KEY (user_id, version, room_id, session_id),
+  FOREIGN KEY (user_id, version) REFERENCES key_backup_versions (user_id, version)
+);
+`,
+  },
 ]

@@ -29,7 +29,12 @@ import { PostgresRoomStore } from './postgres-room-store.js'
 import { PostgresSyncStore } from './postgres-sync-store.js'
 import { PostgresForgottenRoomStore } from './postgres-forgotten-room-store.js'
 import { PostgresReportStore } from './postgres-report-store.js'
+import { PostgresE2eKeyStore } from './postgres-e2e-key-store.js'
+import { PostgresDeviceListStore } from './postgres-device-list-store.js'
+import { PostgresToDeviceStore } from './postgres-to-device-store.js'
+import { PostgresMediaStore } from './postgres-media-store.js'
 import { PostgresPusherStore } from './postgres-pusher-store.js'
+import { PostgresKeyBackupStore } from './postgres-key-backup-store.js'
 import { PostgresRelationStore } from './postgres-relation-store.js'
 import { PostgresSearchStore } from './postgres-search-store.js'
 import { PostgresRoomAliasStore } from './postgres-room-alias-store.js'
@@ -142,6 +147,11 @@ class PostgresStorage implements Storage {
   readonly presence: PostgresPresenceStore
   readonly reports: PostgresReportStore
   readonly pushers: PostgresPusherStore
+  readonly e2eKeys: PostgresE2eKeyStore
+  readonly deviceLists: PostgresDeviceListStore
+  readonly toDevice: PostgresToDeviceStore
+  readonly keyBackups: PostgresKeyBackupStore
+  readonly media: PostgresMediaStore
 
   readonly #pool: pg.Pool
   readonly #logger: Logger | undefined
@@ -191,6 +201,11 @@ class PostgresStorage implements Storage {
     this.presence = new PostgresPresenceStore(pool, options.logger)
     this.reports = new PostgresReportStore(pool)
     this.pushers = new PostgresPusherStore(pool)
+    this.e2eKeys = new PostgresE2eKeyStore(pool, options.logger)
+    this.deviceLists = new PostgresDeviceListStore(pool)
+    this.toDevice = new PostgresToDeviceStore(pool, options.logger)
+    this.keyBackups = new PostgresKeyBackupStore(pool, options.logger)
+    this.media = new PostgresMediaStore(pool)
     this.streams = { notifier: this.#notifier, currentPosition }
     this.state = {
       loadState: (groupId) => this.#loadState(groupId),

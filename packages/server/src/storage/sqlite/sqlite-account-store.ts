@@ -23,16 +23,23 @@ import type {
   NewUser,
   RegistrationTokenRecord,
   RegistrationTokenUpdate,
+  StreamNotification,
   UserInUse,
   UserRecord,
 } from '../interface.js'
+import { recordDeviceListChange } from './sqlite-device-list-store.js'
 import { settle, sqlBool, sqlList, type SqliteStatements } from './sqlite-statements.js'
 
 export class SqliteAccountStore implements AccountStore {
   readonly #q: SqliteStatements
+  readonly #afterCommit: (notification: StreamNotification) => void
 
-  constructor(statements: SqliteStatements) {
+  constructor(
+    statements: SqliteStatements,
+    afterCommit: (notification: StreamNotification) => void,
+  ) {
     this.#q = statements
+    this.#afterCommit = afterCommit
   }
 
   createUser(user: NewUser): Promise<Result<UserRecord, UserInUse>> {
@@ -119,11 +126,16 @@ export class SqliteAccountStore implements AccountStore {
           'UPDATE users SET is_deactivated = 1, password_hash = NULL WHERE user_id = ?',
           userId,
         )
-        // Tokens go with their devices (ON DELETE CASCADE).
-        this.#q.run('DELETE FROM devices WHERE user_id = ?', userId)
-        return changed === 1
+        // Tokens and keys go with their devices (ON DELETE CASCADE).
+        const devices = this.#q.run('DELETE FROM devices WHERE user_id = ?', userId)
+        return {
+          found: changed === 1,
+          notification: devices > 0 ? recordDeviceListChange(this.#q, [userId]) : undefined,
+        }
       })
-      return found.immediate()
+      const outcome = found.immediate()
+      if (outcome.notification !== undefined) this.#afterCommit(outcome.notification)
+      return outcome.found
     })
   }
 
@@ -201,12 +213,20 @@ export class SqliteAccountStore implements AccountStore {
 
   deleteDevices(userId: UserId, deviceIds: readonly string[]): Promise<number> {
     return settle(() => {
-      const changed = this.#q.run(
-        'DELETE FROM devices WHERE user_id = ? AND device_id IN (SELECT value FROM json_each(?))',
-        userId,
-        sqlList(deviceIds),
-      )
-      return changed
+      const outcome = this.#q.db
+        .transaction(() => {
+          const changed = this.#q.run(
+            'DELETE FROM devices WHERE user_id = ? AND device_id IN (SELECT value FROM json_each(?))',
+            userId,
+            sqlList(deviceIds),
+          )
+          // Other users' clients must stop encrypting for the devices that went.
+          const notification = changed > 0 ? recordDeviceListChange(this.#q, [userId]) : undefined
+          return { changed, notification }
+        })
+        .immediate()
+      if (outcome.notification !== undefined) this.#afterCommit(outcome.notification)
+      return outcome.changed
     })
   }
 

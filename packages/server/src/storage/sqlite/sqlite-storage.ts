@@ -29,7 +29,12 @@ import { SqliteRoomStore } from './sqlite-room-store.js'
 import { SqliteSyncStore } from './sqlite-sync-store.js'
 import { SqliteForgottenRoomStore } from './sqlite-forgotten-room-store.js'
 import { SqliteReportStore } from './sqlite-report-store.js'
+import { SqliteE2eKeyStore } from './sqlite-e2e-key-store.js'
+import { SqliteDeviceListStore } from './sqlite-device-list-store.js'
+import { SqliteToDeviceStore } from './sqlite-to-device-store.js'
+import { SqliteMediaStore } from './sqlite-media-store.js'
 import { SqlitePusherStore } from './sqlite-pusher-store.js'
+import { SqliteKeyBackupStore } from './sqlite-key-backup-store.js'
 import { SqliteRelationStore } from './sqlite-relation-store.js'
 import { SqliteSearchStore } from './sqlite-search-store.js'
 import { SqliteRoomAliasStore } from './sqlite-room-alias-store.js'
@@ -120,6 +125,11 @@ class SqliteStorage implements Storage {
   readonly presence: SqlitePresenceStore
   readonly reports: SqliteReportStore
   readonly pushers: SqlitePusherStore
+  readonly e2eKeys: SqliteE2eKeyStore
+  readonly deviceLists: SqliteDeviceListStore
+  readonly toDevice: SqliteToDeviceStore
+  readonly keyBackups: SqliteKeyBackupStore
+  readonly media: SqliteMediaStore
 
   readonly #db: Database.Database
   readonly #q: SqliteStatements
@@ -141,7 +151,7 @@ class SqliteStorage implements Storage {
     const emit = (notification: StreamNotification): void => {
       this.#emitter.emit(notification)
     }
-    this.accounts = new SqliteAccountStore(this.#q)
+    this.accounts = new SqliteAccountStore(this.#q, emit)
     this.rooms = new SqliteRoomStore(this.#q)
     this.events = new SqliteEventStore(this.#q)
     this.accountData = new SqliteAccountDataStore(this.#q, emit)
@@ -159,7 +169,12 @@ class SqliteStorage implements Storage {
     this.typing = new SqliteTypingStore(this.#q, emit)
     this.presence = new SqlitePresenceStore(this.#q, emit)
     this.reports = new SqliteReportStore(this.#q)
+    this.e2eKeys = new SqliteE2eKeyStore(this.#q, emit)
+    this.deviceLists = new SqliteDeviceListStore(this.#q)
+    this.toDevice = new SqliteToDeviceStore(this.#q, emit)
     this.pushers = new SqlitePusherStore(this.#q)
+    this.keyBackups = new SqliteKeyBackupStore(this.#q)
+    this.media = new SqliteMediaStore(this.#q)
     this.state = {
       loadState: (groupId) => this.#loadState(groupId),
       groupInfo: (groupId) =>

@@ -1,0 +1,317 @@
+/**
+ * The server side of end-to-end encryption (client-server-api §End-to-End Encryption,
+ * §Send-to-Device messaging): keeping and handing out devices' public keys, cross-signing keys
+ * and signatures, and queuing messages between devices. The encryption itself happens in the
+ * clients; this server never sees a private key or a plaintext.
+ *
+ * Users of other servers are reached over federation, which this server does not speak yet:
+ * their servers are reported in `failures`, and to-device messages for them are not sent.
+ */
+import {
+  canonicalJson,
+  err,
+  isJsonObject,
+  ok,
+  userIdServerName,
+  type CryptoProvider,
+  type JsonObject,
+  type Result,
+  type ServerName,
+  type UserId,
+} from '@rhizome/core'
+import type { AuthDict } from '../accounts/uia/auth-dict.js'
+import type { UserInteractiveAuth } from '../accounts/uia/user-interactive-auth.js'
+import type { Requester } from '../http/authenticate.js'
+import { forbidden, serverError, type ServerError } from '../http/errors.js'
+import type { Logger } from '../logging/logger.js'
+import type { CrossSigningKeyRecord, CrossSigningUsage } from '../storage/e2e-key-store.js'
+import type { Storage } from '../storage/interface.js'
+import { deviceListChanges, type DeviceLists } from '../sync/e2ee-sync.js'
+import { CROSS_SIGNING_FIELDS, parseCrossSigningKey, signedBy } from './cross-signing-key.js'
+import { keyQueryAnswer, type KeyQueryAnswer } from './key-query.js'
+import type { KeyClaimEntry, KeyUploadRequest } from './key-requests.js'
+import { checkUploadedSignatures } from './signature-upload.js'
+
+export interface E2eeServiceDeps {
+  readonly storage: Pick<Storage, 'e2eKeys' | 'deviceLists' | 'toDevice' | 'accounts'>
+  readonly serverName: ServerName
+  readonly crypto: CryptoProvider
+  readonly uia: Pick<UserInteractiveAuth, 'run' | 'finish'>
+  readonly logger?: Logger
+}
+
+/** A `failures` entry for a server this one cannot reach. */
+interface Failure {
+  readonly status: number
+  readonly message: string
+}
+
+const NO_FEDERATION: Failure = {
+  status: 503,
+  message: 'This server cannot reach other servers yet',
+}
+
+export interface KeyClaimAnswer {
+  readonly one_time_keys: Record<UserId, Record<string, Record<string, string | JsonObject>>>
+  readonly failures: Record<string, Failure>
+}
+
+export interface CrossSigningUpload {
+  readonly keys: Partial<Record<CrossSigningUsage, JsonObject>>
+  readonly auth: AuthDict | undefined
+}
+
+export interface SignatureUploadAnswer {
+  readonly failures: Record<UserId, Record<string, { errcode: string; error: string }>>
+}
+
+export class E2eeService {
+  readonly #deps: E2eeServiceDeps
+
+  constructor(deps: E2eeServiceDeps) {
+    this.#deps = deps
+  }
+
+  async uploadKeys(
+    requester: Requester,
+    request: KeyUploadRequest,
+  ): Promise<Result<{ one_time_key_counts: Readonly<Record<string, number>> }, ServerError>> {
+    const deviceId = requester.deviceId
+    if (deviceId === undefined) return err(noDevice())
+    const { deviceKeys } = request
+    if (
+      deviceKeys !== undefined &&
+      (deviceKeys['user_id'] !== requester.userId || deviceKeys['device_id'] !== deviceId)
+    ) {
+      return err(
+        serverError('M_INVALID_PARAM', 'device_keys must be for the device of this access token'),
+      )
+    }
+    const outcome = await this.#deps.storage.e2eKeys.uploadKeys({
+      userId: requester.userId,
+      deviceId,
+      ...(deviceKeys === undefined ? {} : { deviceKeys }),
+      oneTimeKeys: request.oneTimeKeys,
+      fallbackKeys: request.fallbackKeys,
+    })
+    switch (outcome.kind) {
+      case 'stored':
+        return ok({ one_time_key_counts: outcome.oneTimeKeyCounts })
+      case 'key-conflict':
+        return err(
+          serverError(
+            'M_INVALID_PARAM',
+            `One-time key ${outcome.algorithm}:${outcome.keyId} already exists with other content`,
+          ),
+        )
+      case 'unknown-device':
+        return err(serverError('M_NOT_FOUND', 'The device of this access token is gone'))
+    }
+  }
+
+  async queryKeys(
+    requester: Requester,
+    query: ReadonlyMap<UserId, readonly string[]>,
+  ): Promise<KeyQueryAnswer & { readonly failures: Record<string, Failure> }> {
+    const { local, failures } = this.#split([...query.keys()])
+    const localQuery = new Map([...query].filter(([user]) => local.includes(user)))
+    const keys = this.#deps.storage.e2eKeys
+    // The viewer's own user-signing key decides which signatures on masters they may see.
+    const crossUsers = [...new Set([...local, requester.userId])]
+    const [devices, crossSigning, signatures] =
+      local.length === 0
+        ? [[], [], []]
+        : await Promise.all([
+            keys.queryDeviceKeys(localQuery),
+            keys.crossSigningKeys(crossUsers),
+            keys.signaturesFor(local),
+          ])
+    const queried = crossSigning.filter((k) => local.includes(k.userId))
+    return {
+      ...keyQueryAnswer(requester.userId, local, devices, queried, signatures),
+      failures,
+    }
+  }
+
+  async claimKeys(claims: readonly KeyClaimEntry[]): Promise<KeyClaimAnswer> {
+    const { local, failures } = this.#split(claims.map((c) => c.userId))
+    const localClaims = claims.filter((c) => local.includes(c.userId))
+    const claimed =
+      localClaims.length === 0 ? [] : await this.#deps.storage.e2eKeys.claimKeys(localClaims)
+    const answer: KeyClaimAnswer['one_time_keys'] = {}
+    for (const key of claimed) {
+      const forUser = answer[key.userId] ?? {}
+      forUser[key.deviceId] = { [`${key.algorithm}:${key.keyId}`]: key.key }
+      answer[key.userId] = forUser
+    }
+    return { one_time_keys: answer, failures }
+  }
+
+  async keyChanges(requester: Requester, from: number, to: number): Promise<DeviceLists> {
+    return deviceListChanges(this.#deps.storage, requester.userId, from, Math.max(from, to))
+  }
+
+  async uploadCrossSigningKeys(
+    requester: Requester,
+    upload: CrossSigningUpload,
+  ): Promise<Result<object, ServerError>> {
+    const userId = requester.userId
+    const parsed: CrossSigningKeyRecord[] = []
+    for (const usage of Object.keys(CROSS_SIGNING_FIELDS) as CrossSigningUsage[]) {
+      const value = upload.keys[usage]
+      if (value === undefined) continue
+      const key = parseCrossSigningKey(value, usage, userId)
+      if (!key.ok) return key
+      parsed.push(key.value)
+    }
+    const keys = this.#deps.storage.e2eKeys
+    const existing = await keys.crossSigningKeys([userId])
+    const master =
+      parsed.find((k) => k.usage === 'master') ?? existing.find((k) => k.usage === 'master')
+    for (const key of parsed) {
+      if (key.usage === 'master') continue
+      if (master === undefined) {
+        return err(serverError('M_MISSING_PARAM', 'No master key is available'))
+      }
+      if (
+        !signedBy(
+          key.key,
+          userId,
+          master.publicKey,
+          `ed25519:${master.publicKey}`,
+          this.#deps.crypto,
+        )
+      ) {
+        return err(
+          serverError(
+            'M_INVALID_SIGNATURE',
+            `The ${CROSS_SIGNING_FIELDS[key.usage]} is not signed by the master key`,
+          ),
+        )
+      }
+    }
+    // Device IDs and cross-signing public keys share one namespace (§Cross-signing).
+    const devices = await this.#deps.storage.accounts.listDevices(userId)
+    const clash = parsed.find((k) => devices.some((d) => d.deviceId === k.publicKey))
+    if (clash !== undefined) {
+      return err(forbidden('The public key of a cross-signing key is one of your device IDs'))
+    }
+    // Authentication is needed to replace keys, not to upload the first ones or repeat them.
+    const existingMaster = existing.find((k) => k.usage === 'master')
+    const repeats = parsed.every((k) =>
+      existing.some((e) => e.usage === k.usage && canonicalJson(e.key) === canonicalJson(k.key)),
+    )
+    let session: string | undefined
+    if (existingMaster !== undefined && !repeats) {
+      const passed = await this.#deps.uia.run(
+        {
+          kind: 'device_signing_upload',
+          userId,
+          params: parsed.map((k) => k.key),
+          flows: [['m.login.password']],
+        },
+        upload.auth,
+      )
+      if (!passed.ok) return passed
+      session = passed.value.sessionId
+    }
+    if (parsed.length > 0 && !repeats) await keys.setCrossSigningKeys(userId, parsed)
+    if (session !== undefined) await this.#deps.uia.finish(session)
+    return ok({})
+  }
+
+  async uploadSignatures(
+    requester: Requester,
+    uploads: ReadonlyMap<UserId, ReadonlyMap<string, JsonObject>>,
+  ): Promise<SignatureUploadAnswer> {
+    const signer = requester.userId
+    const { local, failures: unreachable } = this.#split([...uploads.keys()])
+    const keys = this.#deps.storage.e2eKeys
+    const [crossSigning, ownDevices] = await Promise.all([
+      keys.crossSigningKeys([...new Set([signer, ...local])]),
+      keys.queryDeviceKeys(new Map([[signer, []]])),
+    ])
+    const localUploads = new Map([...uploads].filter(([user]) => local.includes(user)))
+    const checked = checkUploadedSignatures(localUploads, {
+      signer,
+      crypto: this.#deps.crypto,
+      crossSigning,
+      ownDevices: new Map(ownDevices.map((d) => [d.deviceId, d.keys])),
+    })
+    await keys.addSignatures(checked.accepted)
+    const failures: SignatureUploadAnswer['failures'] = {}
+    for (const [user, byKey] of Object.entries(checked.failures)) {
+      failures[user as UserId] = Object.fromEntries(
+        Object.entries(byKey).map(([keyId, e]) => [keyId, { errcode: e.errcode, error: e.error }]),
+      )
+    }
+    for (const user of uploads.keys()) {
+      if (local.includes(user)) continue
+      const byKey = uploads.get(user) ?? new Map<string, JsonObject>()
+      failures[user] = Object.fromEntries(
+        [...byKey.keys()].map((keyId) => [
+          keyId,
+          { errcode: 'M_UNKNOWN', error: unreachable[userIdServerName(user)]?.message ?? '' },
+        ]),
+      )
+    }
+    return { failures }
+  }
+
+  async sendToDevice(
+    requester: Requester,
+    type: string,
+    txnId: string,
+    messages: ReadonlyMap<UserId, ReadonlyMap<string, JsonObject>>,
+  ): Promise<Result<object, ServerError>> {
+    const deviceId = requester.deviceId
+    if (deviceId === undefined) return err(noDevice())
+    const { local } = this.#split([...messages.keys()])
+    const remote = [...messages.keys()].filter((u) => !local.includes(u))
+    if (remote.length > 0) {
+      this.#deps.logger?.warn(
+        { users: remote.length, type },
+        'to-device messages for users of other servers were not sent: no federation yet',
+      )
+    }
+    const recipients = local.flatMap((userId) =>
+      [...(messages.get(userId) ?? new Map<string, JsonObject>())].map(([device, content]) => ({
+        userId,
+        deviceId: device,
+        content,
+      })),
+    )
+    await this.#deps.storage.toDevice.send({
+      sender: requester.userId,
+      senderDeviceId: deviceId,
+      txnId,
+      type,
+      messages: recipients,
+    })
+    return ok({})
+  }
+
+  /** This server's users, and a failure for each other server named. */
+  #split(users: readonly UserId[]): {
+    local: UserId[]
+    failures: Record<string, Failure>
+  } {
+    const local: UserId[] = []
+    const failures: Record<string, Failure> = {}
+    for (const user of new Set(users)) {
+      const server = userIdServerName(user)
+      if (server === this.#deps.serverName) local.push(user)
+      else failures[server] = NO_FEDERATION
+    }
+    return { local, failures }
+  }
+}
+
+function noDevice(): ServerError {
+  return serverError('M_UNKNOWN', 'This access token belongs to no device', { status: 400 })
+}
+
+/** Whether a value is the object map of a `messages` or signature upload body. */
+export function isObjectMap(value: unknown): value is Record<string, JsonObject> {
+  return isJsonObject(value) && Object.values(value).every(isJsonObject)
+}

@@ -1,0 +1,179 @@
+import type { JsonObject, UserId } from '@rhizome/core'
+
+/**
+ * The public halves of users' end-to-end encryption keys (client-server-api §End-to-End
+ * Encryption): each device's identity keys, its one-time and fallback keys, each user's
+ * cross-signing keys, and signatures uploaded apart from the keys they sign. Keys are stored as
+ * the canonical JSON the client uploaded; checking them is the caller's job.
+ *
+ * A change that other users must hear about (a device's keys, cross-signing keys, signatures)
+ * takes a position on the stream, is recorded as a device list change of its user and wakes the
+ * users who share a room with them, all in the write's transaction.
+ */
+export interface E2eKeyStore {
+  /** The device's identity keys, or undefined when it has uploaded none. */
+  getDeviceKeys(userId: UserId, deviceId: string): Promise<JsonObject | undefined>
+  /**
+   * Stores one upload of a device's keys in one transaction: identity keys (replacing earlier
+   * ones, which counts as a device list change only when they differ), one-time keys (added) and
+   * fallback keys (replacing the earlier key of each algorithm, unused again). Fails with
+   * 'key-conflict', writing nothing, when a one-time key ID is already stored with other content.
+   * A device that does not exist (deleted meanwhile) stores nothing and fails with
+   * 'unknown-device'.
+   */
+  uploadKeys(upload: KeyUpload): Promise<UploadOutcome>
+  /** Unclaimed one-time keys of the device, per algorithm (algorithms with none left out). */
+  oneTimeKeyCounts(userId: UserId, deviceId: string): Promise<Readonly<Record<string, number>>>
+  /** The algorithms of the device's fallback keys that no claim has returned yet. */
+  unusedFallbackKeyTypes(userId: UserId, deviceId: string): Promise<readonly string[]>
+  /** What every /sync of the device reports or needs, in one read (see DeviceSyncState). */
+  deviceSyncState(userId: UserId, deviceId: string): Promise<DeviceSyncState>
+  /**
+   * Claims one key per (user, device, algorithm): the oldest one-time key, deleted as it is
+   * returned, or else the fallback key, then marked used. Devices with neither are left out.
+   */
+  claimKeys(claims: readonly KeyClaim[]): Promise<readonly ClaimedKey[]>
+  /** The identity keys of the users' devices: every device of a user whose list is empty. */
+  queryDeviceKeys(query: ReadonlyMap<UserId, readonly string[]>): Promise<readonly DeviceKeys[]>
+
+  /** The users' cross-signing keys, as uploaded (signatures uploaded later are apart). */
+  crossSigningKeys(userIds: readonly UserId[]): Promise<readonly CrossSigningKeyRecord[]>
+  /** Replaces the given cross-signing keys of one user, in one transaction. */
+  setCrossSigningKeys(userId: UserId, keys: readonly CrossSigningKeyRecord[]): Promise<void>
+  /** Signatures uploaded for keys of these users (targets are device IDs or public keys). */
+  signaturesFor(userIds: readonly UserId[]): Promise<readonly KeySignature[]>
+  /** Adds signatures (a repeated one replaces the earlier), each target's user a change. */
+  addSignatures(signatures: readonly KeySignature[]): Promise<void>
+}
+
+export interface DeviceSyncState {
+  readonly oneTimeKeyCounts: Readonly<Record<string, number>>
+  readonly unusedFallbackKeyTypes: readonly string[]
+  /** The position of the device's oldest queued to-device message, if any is queued. */
+  readonly oldestToDevice: number | undefined
+}
+
+export interface KeyUpload {
+  readonly userId: UserId
+  readonly deviceId: string
+  /** Canonical JSON of the device keys object, when the upload has one. */
+  readonly deviceKeys?: JsonObject
+  readonly oneTimeKeys: readonly UploadedKey[]
+  readonly fallbackKeys: readonly UploadedKey[]
+}
+
+export interface UploadedKey {
+  readonly algorithm: string
+  readonly keyId: string
+  /** A string (curve25519) or a signed key object (signed_curve25519). */
+  readonly key: string | JsonObject
+}
+
+export type UploadOutcome =
+  | { readonly kind: 'stored'; readonly oneTimeKeyCounts: Readonly<Record<string, number>> }
+  | { readonly kind: 'key-conflict'; readonly algorithm: string; readonly keyId: string }
+  | { readonly kind: 'unknown-device' }
+
+export interface KeyClaim {
+  readonly userId: UserId
+  readonly deviceId: string
+  readonly algorithm: string
+}
+
+export interface ClaimedKey extends KeyClaim {
+  readonly keyId: string
+  readonly key: string | JsonObject
+}
+
+export interface DeviceKeys {
+  readonly userId: UserId
+  readonly deviceId: string
+  readonly keys: JsonObject
+  /** The device's display name, which /keys/query shows in `unsigned`. */
+  readonly displayName: string | undefined
+}
+
+export type CrossSigningUsage = 'master' | 'self_signing' | 'user_signing'
+
+export interface CrossSigningKeyRecord {
+  readonly userId: UserId
+  readonly usage: CrossSigningUsage
+  /** The unpadded base64 public key: the key's ID after `ed25519:`. */
+  readonly publicKey: string
+  readonly key: JsonObject
+}
+
+export interface KeySignature {
+  readonly targetUserId: UserId
+  /** A device ID, or the public key of a cross-signing key. */
+  readonly targetKeyId: string
+  readonly signerUserId: UserId
+  /** `ed25519:<device ID or public key>` */
+  readonly signerKeyId: string
+  readonly signature: string
+}
+
+/**
+ * Whose device lists changed (client-server-api §Tracking the device list for a user), for
+ * /sync's `device_lists` and /keys/changes.
+ */
+export interface DeviceListStore {
+  /**
+   * Users whose device lists changed in (since, upTo] and who are `userId` or share a joined
+   * room with them now.
+   */
+  changedInSharedRooms(userId: UserId, since: number, upTo: number): Promise<readonly UserId[]>
+  /**
+   * By membership changes in (since, upTo]: users who newly share a room with `userId` (they
+   * joined one of its rooms, or it joined one of theirs), whose devices are news to it; and users
+   * who shared a room with it and share none now.
+   */
+  sharingChanges(userId: UserId, since: number, upTo: number): Promise<SharingChanges>
+}
+
+export interface SharingChanges {
+  readonly newlySharing: readonly UserId[]
+  readonly stoppedSharing: readonly UserId[]
+}
+
+/** Messages between devices (client-server-api §Send-to-Device messaging). */
+export interface ToDeviceStore {
+  /**
+   * Queues the messages for their devices under one stream position, unless the sender's device
+   * sent this transaction already (then nothing is written and the result is false). A message
+   * to a device that does not exist is dropped.
+   */
+  send(batch: ToDeviceBatch): Promise<boolean>
+  /** Deletes the device's messages at or below `position`: the client has them. */
+  acknowledge(userId: UserId, deviceId: string, position: number): Promise<void>
+  /** The device's messages in (after, upTo], oldest first, at most `limit`. */
+  pending(
+    userId: UserId,
+    deviceId: string,
+    after: number | undefined,
+    upTo: number,
+    limit: number,
+  ): Promise<readonly ToDeviceMessage[]>
+}
+
+export interface ToDeviceBatch {
+  readonly sender: UserId
+  readonly senderDeviceId: string
+  readonly txnId: string
+  readonly type: string
+  readonly messages: readonly ToDeviceRecipient[]
+}
+
+export interface ToDeviceRecipient {
+  readonly userId: UserId
+  /** A device ID, or `*` for every device the user has when the message is stored. */
+  readonly deviceId: string
+  readonly content: JsonObject
+}
+
+export interface ToDeviceMessage {
+  readonly streamPosition: number
+  readonly sender: UserId
+  readonly type: string
+  readonly content: JsonObject
+}

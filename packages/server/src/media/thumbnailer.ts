@@ -1,8 +1,21 @@
 import { err, ok, type Result } from '@rhizome/core'
-import sharp, { type Metadata } from 'sharp'
+import type { Metadata } from 'sharp'
 import { mediaTypeEssence } from './media-headers.js'
 
 export type ThumbnailMethod = 'crop' | 'scale'
+
+type Sharp = typeof import('sharp').default
+let sharpModule: Promise<Sharp> | undefined
+
+/**
+ * sharp and libvips load on the first image, not at startup: a server that never makes a
+ * thumbnail does not carry their memory.
+ */
+function loadSharp(): Promise<Sharp> {
+  const loading = sharpModule ?? import('sharp').then((m) => m.default)
+  sharpModule = loading
+  return loading
+}
 
 export interface ThumbnailRequest {
   readonly width: number
@@ -43,6 +56,7 @@ export type ProbeFailure = 'unreadable' | 'too_large'
 export async function probeImage(path: string): Promise<Result<ImageInfo, ProbeFailure>> {
   let metadata: Metadata
   try {
+    const sharp = await loadSharp()
     metadata = await sharp(path, { limitInputPixels: false }).metadata()
   } catch {
     return err('unreadable')
@@ -108,6 +122,7 @@ export async function renderThumbnail(
   sourceType: string,
   plan: ThumbnailPlan,
 ): Promise<RenderedThumbnail> {
+  const sharp = await loadSharp()
   const image = sharp(path, { animated: plan.animated, limitInputPixels: MAX_THUMBNAIL_PIXELS })
     .autoOrient()
     .resize(plan.width, plan.height, {

@@ -177,8 +177,11 @@ export function pushContract(harness: StorageHarness): void {
         )
         const first = upTo + 1
         expect(await storage.streams.currentPosition()).toBe(first)
-        await waitFor(() => heard.some((n) => n.position === first))
-        expect(heard.find((n) => n.position === first)).toEqual({
+        // Other tests' storages share PostgreSQL's notification channel: find this test's own.
+        const mine = (n: StreamNotification): boolean =>
+          n.position === first && n.userIds.includes(user)
+        await waitFor(() => heard.some(mine))
+        expect(heard.find(mine)).toEqual({
           position: first,
           roomIds: [],
           userIds: [user],
@@ -222,8 +225,10 @@ export function pushContract(harness: StorageHarness): void {
           unreadCounts: new Set([room.roomId]),
         })
         expect(await storage.push.unreadCounts(user, [room.roomId], second)).toEqual(new Map())
-        await waitFor(() => heard.some((n) => n.position === second))
-        expect(heard.find((n) => n.position === second)?.userIds).toEqual([user])
+        const wakes = (n: StreamNotification): boolean =>
+          n.position === second && n.userIds.includes(user)
+        await waitFor(() => heard.some(wakes))
+        expect(heard.find(wakes)?.userIds).toEqual([user])
       } finally {
         stop()
       }

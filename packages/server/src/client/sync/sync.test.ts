@@ -168,6 +168,61 @@ for (const kind of roomTestStorages()) {
       })
     })
 
+    it('carries to-device messages, device list changes and key counts, as the schema says', async () => {
+      const t = await start()
+      const alice = await t.users.user('alice')
+      const bob = await t.users.user('bob')
+      for (const user of [alice, bob]) {
+        await t.storage.accounts.createDevice({
+          userId: user.userId,
+          deviceId: user.deviceId,
+          createdTs: 1,
+        })
+      }
+      const roomId = await createRoom(t, alice, { preset: 'public_chat' })
+      await t.call('POST', `${V3}/join/${encodeURIComponent(roomId)}`, { user: bob, body: {} })
+      const first = await sync(t, alice)
+      const upload = await t.storage.e2eKeys.uploadKeys({
+        userId: bob.userId,
+        deviceId: bob.deviceId,
+        deviceKeys: { user_id: bob.userId, device_id: bob.deviceId, keys: {}, algorithms: [] },
+        oneTimeKeys: [],
+        fallbackKeys: [{ algorithm: 'signed_curve25519', keyId: 'F', key: 'fallback' }],
+      })
+      expect(upload.kind).toBe('stored')
+      await t.storage.toDevice.send({
+        sender: bob.userId,
+        senderDeviceId: bob.deviceId,
+        txnId: 't1',
+        type: 'm.room_key_request',
+        messages: [{ userId: alice.userId, deviceId: alice.deviceId, content: { action: 'x' } }],
+      })
+      const next = (await sync(t, alice, { since: first.next_batch })) as SyncBody & {
+        to_device?: { events: unknown[] }
+        device_lists?: { changed: string[]; left: string[] }
+        device_one_time_keys_count?: Record<string, number>
+        device_unused_fallback_key_types?: string[]
+      }
+      expect(next.to_device?.events).toEqual([
+        { sender: bob.userId, type: 'm.room_key_request', content: { action: 'x' } },
+      ])
+      expect(next.device_lists).toEqual({ changed: [bob.userId], left: [] })
+      expect(next.device_one_time_keys_count).toEqual({})
+      expect(next.device_unused_fallback_key_types).toEqual([])
+      const bobs = (await sync(t, bob)) as SyncBody & {
+        device_unused_fallback_key_types?: string[]
+      }
+      expect(bobs.device_unused_fallback_key_types).toEqual(['signed_curve25519'])
+      // Bob leaves: Alice hears she shares no room with him any more.
+      await t.call('POST', path(roomId, 'leave'), { user: bob, body: {} })
+      const after = (await sync(t, alice, { since: next.next_batch })) as SyncBody & {
+        to_device?: unknown
+        device_lists?: { changed: string[]; left: string[] }
+      }
+      expect(after.to_device).toBeUndefined()
+      expect(after.device_lists).toEqual({ changed: [], left: [bob.userId] })
+    })
+
     it('gives only what is new in an incremental sync, exactly once', async () => {
       const t = await start()
       const alice = await t.users.user('alice')

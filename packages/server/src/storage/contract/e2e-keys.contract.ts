@@ -397,6 +397,46 @@ export function e2eKeysContract(harness: StorageHarness): void {
       expect(await storage.toDevice.pending(bob, 'B1', p1, p1, 10)).toEqual([])
     })
 
+    it('takes cross-signing keys, signatures and key backups from a deactivated account', async () => {
+      const storage = await open()
+      const alice = await userWithDevices(storage, 'alice', 'A1')
+      const bob = await userWithDevices(storage, 'bob', 'B1')
+      await storage.e2eKeys.setCrossSigningKeys(alice, [
+        {
+          userId: alice,
+          usage: 'master',
+          publicKey: 'MPUB',
+          key: { keys: { 'ed25519:MPUB': 'MPUB' } },
+        },
+      ])
+      await storage.e2eKeys.addSignatures([
+        {
+          targetUserId: bob,
+          targetKeyId: 'BMASTER',
+          signerUserId: alice,
+          signerKeyId: 'ed25519:U',
+          signature: 's',
+        },
+      ])
+      const version = await storage.keyBackups.createVersion(
+        alice,
+        'm.megolm_backup.v1.curve25519-aes-sha2',
+        {
+          public_key: 'pk',
+        },
+      )
+      const before = await storage.streams.currentPosition()
+      expect(await storage.accounts.deactivate(alice)).toBe(true)
+      const after = await storage.streams.currentPosition()
+      expect(await storage.e2eKeys.crossSigningKeys([alice])).toEqual([])
+      expect(await storage.e2eKeys.signaturesFor([bob])).toEqual([])
+      expect(await storage.keyBackups.getVersion(alice, version)).toBeUndefined()
+      expect(await storage.keyBackups.getVersion(alice, undefined)).toBeUndefined()
+      // One change tells the room-mates of a user who had devices and keys.
+      expect(after - before).toBe(1)
+      expect(await storage.deviceLists.changedInSharedRooms(alice, before, after)).toEqual([alice])
+    })
+
     it('keeps keys and queued messages across a restart', async () => {
       if (harness.reopen === undefined) return
       let storage = await open()

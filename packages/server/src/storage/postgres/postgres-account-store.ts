@@ -28,6 +28,7 @@ import type {
   UserInUse,
   UserRecord,
 } from '../interface.js'
+import { DEACTIVATION_CLEANUP } from '../engine/deactivation-sql.js'
 import { recordDeviceListChange } from './postgres-device-list-store.js'
 import { pooledTransaction } from './postgres-connection.js'
 
@@ -111,7 +112,10 @@ export class PostgresAccountStore implements AccountStore {
       )
       // Tokens and keys go with their devices (ON DELETE CASCADE).
       const devices = await client.query('DELETE FROM devices WHERE user_id = $1', [userId])
-      if ((devices.rowCount ?? 0) > 0) await recordDeviceListChange(client, [userId])
+      let keys = 0
+      for (const sql of DEACTIVATION_CLEANUP)
+        keys += (await client.query(sql, [userId])).rowCount ?? 0
+      if ((devices.rowCount ?? 0) > 0 || keys > 0) await recordDeviceListChange(client, [userId])
       return rowCount === 1
     })
   }

@@ -27,8 +27,12 @@ import type {
   UserInUse,
   UserRecord,
 } from '../interface.js'
+import { DEACTIVATION_CLEANUP } from '../engine/deactivation-sql.js'
+import { toPositional } from '../engine/device-list-sql.js'
 import { recordDeviceListChange } from './sqlite-device-list-store.js'
 import { settle, sqlBool, sqlList, type SqliteStatements } from './sqlite-statements.js'
+
+const DEACTIVATION_QUERIES = DEACTIVATION_CLEANUP.map(toPositional)
 
 export class SqliteAccountStore implements AccountStore {
   readonly #q: SqliteStatements
@@ -128,9 +132,14 @@ export class SqliteAccountStore implements AccountStore {
         )
         // Tokens and keys go with their devices (ON DELETE CASCADE).
         const devices = this.#q.run('DELETE FROM devices WHERE user_id = ?', userId)
+        let keys = 0
+        for (const query of DEACTIVATION_QUERIES) {
+          keys += this.#q.run(query.sql, ...query.bind([userId]))
+        }
+        const notify = devices > 0 || keys > 0
         return {
           found: changed === 1,
-          notification: devices > 0 ? recordDeviceListChange(this.#q, [userId]) : undefined,
+          notification: notify ? recordDeviceListChange(this.#q, [userId]) : undefined,
         }
       })
       const outcome = found.immediate()

@@ -16,6 +16,8 @@ export interface HomeserverOptions {
   readonly serverName?: string
   /** Extra configuration keys, merged over the defaults below. */
   readonly config?: Readonly<Record<string, unknown>>
+  /** Listeners besides the plain-HTTP one on `port` (a TLS federation listener, say). */
+  readonly extraListeners?: readonly Readonly<Record<string, unknown>>[]
 }
 
 /**
@@ -60,7 +62,10 @@ export class HomeserverProcess {
     const config = {
       server_name: serverName,
       public_baseurl: `http://127.0.0.1:${port}/`,
-      listeners: [{ bind: '127.0.0.1', port, resources: ['client', 'federation', 'media'] }],
+      listeners: [
+        { bind: '127.0.0.1', port, resources: ['client', 'federation', 'media'] },
+        ...(options.extraListeners ?? []),
+      ],
       database: options.database ?? `sqlite:${join(dataDir, 'homeserver.db')}`,
       data_dir: dataDir,
       signing_key_path: join(dataDir, 'signing.key'),

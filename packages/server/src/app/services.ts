@@ -2,6 +2,7 @@ import type { AccountService } from '../accounts/account-service.js'
 import type { Config } from '../config/config.js'
 import type { DirectoryService } from '../directory/directory-service.js'
 import type { E2eeService } from '../e2ee/e2ee-service.js'
+import type { KeyNotary } from '../federation/keys/key-notary.js'
 import type { ServerKeyPublisher } from '../keys/server-keys.js'
 import type { MediaService } from '../media/media-service.js'
 import type { UrlPreviewService } from '../media/url-preview/url-preview-service.js'
@@ -23,6 +24,8 @@ import type { TypingService } from '../typing/typing-service.js'
 export interface Services {
   readonly config: Config
   readonly serverKeys: ServerKeyPublisher
+  /** Other servers' keys, fetched and cached, served as a notary (src/federation/keys). */
+  readonly keyNotary: KeyNotary
   readonly now: () => number
   /** Accounts: registration, login, access tokens, passwords, devices (src/accounts). */
   readonly accounts: AccountService

@@ -3,6 +3,7 @@ import { join } from 'node:path'
 import { err, ok, type CryptoProvider, type Result } from '@rhizome/core'
 import { nodeCryptoProvider } from '@rhizome/crypto-node'
 import { E2eeService } from '../e2ee/e2ee-service.js'
+import { setUpFederation } from '../federation/federation-setup.js'
 import type { FastifyInstance } from 'fastify'
 import { createAccountService } from '../accounts/create-account-service.js'
 import {
@@ -112,6 +113,26 @@ export async function startHomeserver(
     return err(`database: cannot open ${describeDatabase(config.database)}: ${messageOf(e)}`)
   }
 
+  const serverKeys = createServerKeyPublisher(
+    { serverName: config.serverName, active: keys.value.active, others: keys.value.others },
+    crypto,
+    now,
+  )
+  const federation = await setUpFederation({
+    config,
+    storage,
+    signingKey: keys.value.active,
+    otherKeys: keys.value.others,
+    serverKeys,
+    crypto,
+    now,
+    logger,
+  })
+  if (!federation.ok) {
+    await storage.close()
+    return federation
+  }
+
   const rooms = createRoomService({
     storage,
     serverName: config.serverName,
@@ -192,11 +213,8 @@ export async function startHomeserver(
     config,
     now,
     accounts,
-    serverKeys: createServerKeyPublisher(
-      { serverName: config.serverName, active: keys.value.active, others: keys.value.others },
-      crypto,
-      now,
-    ),
+    serverKeys,
+    keyNotary: federation.value.keys.keyNotary,
     rooms,
     storage,
     sync: new SyncService({
@@ -272,6 +290,7 @@ export async function startHomeserver(
       mediaSweep.close(),
     ])
     await pusher.close()
+    await federation.value.close()
     await storage.close()
   }
   const bound: BoundListener[] = []
@@ -285,6 +304,7 @@ export async function startHomeserver(
         services,
         authenticate,
         rateLimiter,
+        authenticateServer: federation.value.keys.authenticateServer,
         maxBodySize: config.http.maxJsonBodySize,
         trustProxy: listener.xForwarded,
         ...(material === undefined ? {} : { tls: material }),
@@ -314,9 +334,15 @@ export async function startHomeserver(
     logger.warn('registration is open: anyone who can reach this server can create an account')
   }
   // Deactivations that a crash or a restart interrupted are finished beside the serving.
-  background = partDeactivatedUsers(parting).catch((error: unknown) => {
-    logger.warn({ err: error }, 'could not finish parting deactivated users from their rooms')
-  })
+  // So is what is queued for other servers: delivering it tells them this server is back.
+  background = Promise.all([
+    partDeactivatedUsers(parting).catch((error: unknown) => {
+      logger.warn({ err: error }, 'could not finish parting deactivated users from their rooms')
+    }),
+    federation.value.start().catch((error: unknown) => {
+      logger.warn({ err: error }, 'could not start delivering queued federation traffic')
+    }),
+  ])
   return ok({ config, listeners: bound, close: closeAll })
 }
 

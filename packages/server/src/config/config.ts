@@ -81,6 +81,11 @@ export interface FederationConfig {
   readonly verifyTls: boolean
   readonly extraCaFiles: readonly string[]
   readonly allowPrivateAddresses: boolean
+  /**
+   * Notary servers asked for a server's signing keys when its own key server does not answer.
+   * The validator always sets it; a configuration built in code that leaves it out trusts none.
+   */
+  readonly trustedKeyServers?: readonly ServerName[]
 }
 
 export interface PresenceConfig {

@@ -30,6 +30,8 @@ export const DEFAULTS = {
   federationEnabled: true,
   verifyTls: true,
   allowPrivateAddresses: false,
+  /** No notary: nobody else learns which servers this one talks to. */
+  trustedKeyServers: [] as readonly string[],
   presenceEnabled: true,
   allowHttpGateways: false,
   maxUploadSize: 50 * 1024 * 1024,

@@ -95,6 +95,10 @@ federation:
   # resolves to such an address is refused, so that nobody can make this server probe its own
   # network.
   allow_private_addresses: ${DEFAULTS.allowPrivateAddresses}
+  # Notary servers (such as matrix.org) to ask for a server's signing keys when that server's
+  # own key server does not answer. Empty by default: a notary learns which servers this one
+  # talks to, and signatures of events from servers that are down cannot always be checked.
+  trusted_key_servers: [${DEFAULTS.trustedKeyServers.join(', ')}]
 
 presence:
   # Keep and share users' presence (online, unavailable, offline and a status message) with the

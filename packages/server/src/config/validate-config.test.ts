@@ -47,6 +47,7 @@ describe('defaults', () => {
         verifyTls: true,
         extraCaFiles: [],
         allowPrivateAddresses: false,
+        trustedKeyServers: [],
       },
       presence: { enabled: true },
       push: { allowHttpGateways: false },
@@ -352,6 +353,7 @@ describe('federation', () => {
           verify_tls: false,
           extra_ca_files: ['ca.pem', '/etc/ca2.pem'],
           allow_private_addresses: true,
+          trusted_key_servers: ['matrix.org', 'notary.example:8448'],
         },
       }).federation,
     ).toEqual({
@@ -359,7 +361,21 @@ describe('federation', () => {
       verifyTls: false,
       extraCaFiles: [`${BASE}/ca.pem`, '/etc/ca2.pem'],
       allowPrivateAddresses: true,
+      trustedKeyServers: ['matrix.org', 'notary.example:8448'],
     })
+  })
+
+  it('trusts no key notary unless told to', () => {
+    expect(valid({}).federation.trustedKeyServers).toEqual([])
+    expect(
+      problems({ federation: { trusted_key_servers: ['matrix.org', 'not a name', 7] } }),
+    ).toEqual([
+      'federation.trusted_key_servers[2]: expected a non-empty string, got 7',
+      "federation.trusted_key_servers[1]: server name has a hostname character other than A-Z, a-z, 0-9, '-' and '.': \"not a name\"",
+    ])
+    expect(problems({ federation: { trusted_key_servers: 'matrix.org' } })).toEqual([
+      'federation.trusted_key_servers: expected a list, got "matrix.org"',
+    ])
   })
 
   it('checks their types', () => {

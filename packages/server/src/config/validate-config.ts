@@ -41,7 +41,13 @@ export const CONFIG_KEYS = {
   registration: ['enabled', 'registration_token_required', 'shared_secret'],
   rateLimiting: ['enabled', ...RATE_LIMITED_ACTIONS],
   rateLimitRule: ['per_second', 'burst_count'],
-  federation: ['enabled', 'verify_tls', 'extra_ca_files', 'allow_private_addresses'],
+  federation: [
+    'enabled',
+    'verify_tls',
+    'extra_ca_files',
+    'allow_private_addresses',
+    'trusted_key_servers',
+  ],
   presence: ['enabled'],
   push: ['allow_http_gateways'],
   media: [
@@ -92,6 +98,7 @@ export function validateConfig(raw: unknown, baseDir: string): Result<Config, Co
       'allow_private_addresses',
       DEFAULTS.allowPrivateAddresses,
     ),
+    trustedKeyServers: readTrustedKeyServers(federationSection),
   }
 
   const presenceSection = root.section('presence', CONFIG_KEYS.presence)
@@ -168,6 +175,21 @@ function readServerName(root: ConfigSection): ServerName | undefined {
     return undefined
   }
   return parsed.value
+}
+
+function readTrustedKeyServers(section: ConfigSection): readonly ServerName[] {
+  const names = section.stringList('trusted_key_servers')
+  if (names === undefined) return DEFAULTS.trustedKeyServers.map((name) => name as ServerName)
+  const out: ServerName[] = []
+  names.forEach((name, i) => {
+    const parsed = parseServerName(name)
+    if (parsed.ok) out.push(parsed.value)
+    else
+      section.errors.push(
+        configError(`${section.keyPath('trusted_key_servers')}[${i}]`, parsed.error.error),
+      )
+  })
+  return out
 }
 
 function readPublicBaseurl(root: ConfigSection): string | undefined {

@@ -1,6 +1,7 @@
 import type { Services } from '../app/services.js'
 import type { Route } from '../http/endpoint.js'
+import { keyNotaryRoutes } from './keys/key-notary-routes.js'
 import { serverKeysRoute } from './key-server.js'
 
-/** The routes of the `federation` listener resource (the key server included). */
-export const federationRoutes: readonly Route<Services>[] = [serverKeysRoute]
+/** The routes of the `federation` listener resource (the key server and notary included). */
+export const federationRoutes: readonly Route<Services>[] = [serverKeysRoute, ...keyNotaryRoutes]

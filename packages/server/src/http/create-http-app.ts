@@ -8,6 +8,7 @@ import {
   type FastifyServerFactory,
 } from 'fastify'
 import type { Server } from 'node:http'
+import type { AuthenticateFederationRequest } from '../federation/auth/authenticate-federation.js'
 import type { Logger } from '../logging/logger.js'
 import type { RateLimiter } from '../rate-limit/rate-limiter.js'
 import type { Authenticate } from './authenticate.js'
@@ -36,6 +37,8 @@ export interface HttpAppOptions<S> {
   /** Take the client address from X-Forwarded-For (only behind a trusted reverse proxy). */
   readonly trustProxy?: boolean
   readonly tls?: TlsMaterial
+  /** Authenticates requests to `federation` routes (federation/auth). */
+  readonly authenticateServer?: AuthenticateFederationRequest
 }
 
 /** Path parameters hold percent-encoded IDs and state keys, far longer than Fastify's 100. */
@@ -106,6 +109,9 @@ export function createHttpApp<S>(options: HttpAppOptions<S>): FastifyInstance {
     services: options.services,
     authenticate: options.authenticate,
     rateLimiter: options.rateLimiter,
+    ...(options.authenticateServer === undefined
+      ? {}
+      : { authenticateServer: options.authenticateServer }),
   })
   return app
 }

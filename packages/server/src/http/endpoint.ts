@@ -1,4 +1,4 @@
-import { err, ok, type JsonObject, type Result } from '@rhizome/core'
+import { err, ok, type JsonObject, type Result, type ServerName } from '@rhizome/core'
 import type { FastifyBaseLogger } from 'fastify'
 import type { RateLimitedAction } from '../config/config.js'
 import type { Requester } from './authenticate.js'
@@ -7,8 +7,11 @@ import { readJsonObjectBody, type EmptyBodyPolicy } from './json-body.js'
 import type { StreamedBody } from './raw-response.js'
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE'
-/** none: the token is ignored; optional: used when present; required: M_MISSING_TOKEN without. */
-export type AuthMode = 'none' | 'optional' | 'required'
+/**
+ * none: the token is ignored; optional: used when present; required: M_MISSING_TOKEN without;
+ * federation: a server-server request, signed with X-Matrix (http/server-auth.ts).
+ */
+export type AuthMode = 'none' | 'optional' | 'required' | 'federation'
 
 /** Turns one raw path parameter into a typed value, or a Matrix error (core's parseRoomId etc.). */
 export type ParamParser<T> = (raw: string) => Result<T, ServerError>
@@ -21,6 +24,7 @@ export type RequesterFor<A extends AuthMode> = A extends 'required'
   : A extends 'optional'
     ? Requester | undefined
     : undefined
+export type OriginFor<A extends AuthMode> = A extends 'federation' ? ServerName : undefined
 
 /** No path parameters: no key holds a parser. */
 type NoParams = Readonly<Record<string, never>>
@@ -67,6 +71,8 @@ export interface EndpointInput<P extends ParamParsers, Q, B, A extends AuthMode>
   readonly query: Q
   readonly body: B
   readonly requester: RequesterFor<A>
+  /** The server that sent a federation request. */
+  readonly origin: OriginFor<A>
   readonly request: RequestContext
 }
 
@@ -78,6 +84,8 @@ export interface RawRequest {
   /** The unread body, for routes that take it as a stream (`streamBody`); `body` is then unset. */
   readonly streamed?: StreamedBody
   readonly requester: Requester | undefined
+  /** The authenticated origin server, on `federation` routes. */
+  readonly origin?: ServerName
   readonly context: RequestContext
 }
 
@@ -152,6 +160,8 @@ export function handle<S, P extends ParamParsers, Q, B, A extends AuthMode, R ex
           body: body.value,
           // The HTTP layer answers M_MISSING_TOKEN before a 'required' route runs without one.
           requester: request.requester as RequesterFor<A>,
+          // Likewise, the HTTP layer sets the origin on every 'federation' route.
+          origin: request.origin as OriginFor<A>,
           request: request.context,
         },
         services,

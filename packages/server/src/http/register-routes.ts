@@ -1,5 +1,7 @@
 import { Readable } from 'node:stream'
+import type { ServerName } from '@rhizome/core'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { AuthenticateFederationRequest } from '../federation/auth/authenticate-federation.js'
 import type { RateLimiter } from '../rate-limit/rate-limiter.js'
 import { readAccessToken } from './access-token.js'
 import type { Authenticate, Requester } from './authenticate.js'
@@ -7,11 +9,14 @@ import type { HttpMethod, RequestContext, Route } from './endpoint.js'
 import { limitExceeded, missingToken, unrecognized } from './errors.js'
 import { RawResponse, type StreamedBody } from './raw-response.js'
 import { sendError } from './send-error.js'
+import { authenticateServerRequest, noServers } from './server-auth.js'
 
 export interface RouteDeps<S> {
   readonly services: S
   readonly authenticate: Authenticate
   readonly rateLimiter: RateLimiter
+  /** For `federation` routes; without it they answer 401 M_UNAUTHORIZED. */
+  readonly authenticateServer?: AuthenticateFederationRequest
 }
 
 /** Methods that some endpoint may use; any of them on a served path with no handler gets 405. */
@@ -81,7 +86,12 @@ async function serve<S>(
   if (route.headers !== undefined) reply.headers(route.headers)
   const query = new URLSearchParams(queryString(request.url))
   let requester: Requester | undefined
-  if (route.auth !== 'none') {
+  let origin: ServerName | undefined
+  if (route.auth === 'federation') {
+    const found = await authenticateServerRequest(request, deps.authenticateServer ?? noServers)
+    if (!found.ok) return sendError(reply, found.error)
+    origin = found.value
+  } else if (route.auth !== 'none') {
     const token = readAccessToken(request.headers.authorization, query)
     if (!token.ok) return sendError(reply, token.error)
     if (token.value !== undefined) {
@@ -93,7 +103,8 @@ async function serve<S>(
     }
   }
   if (route.rateLimit !== undefined) {
-    const key = requester?.userId ?? `ip:${request.ip}`
+    const key =
+      requester?.userId ?? (origin === undefined ? `ip:${request.ip}` : `server:${origin}`)
     const decision = await deps.rateLimiter.take(route.rateLimit, key)
     if (!decision.allowed) return sendError(reply, limitExceeded(decision.retryAfterMs))
   }
@@ -105,6 +116,7 @@ async function serve<S>(
       body: request.body instanceof Uint8Array ? request.body : undefined,
       ...(route.streamBody === true ? { streamed: streamedBody(request) } : {}),
       requester,
+      ...(origin === undefined ? {} : { origin }),
       context,
     },
     deps.services,

@@ -25,6 +25,8 @@ import type { PusherStore } from './pusher-store.js'
 import type { DeviceListStore, E2eKeyStore, ToDeviceStore } from './e2e-key-store.js'
 import type { KeyBackupStore } from './key-backup-store.js'
 import type { MediaStore } from './media-store.js'
+import type { FederationQueueStore } from './federation-queue-store.js'
+import type { RemoteKeyStore } from '../federation/keys/remote-key-store.js'
 
 export type { RoomMemberSummary, SyncStore } from './sync-store.js'
 
@@ -83,6 +85,10 @@ export interface Storage {
   readonly keyBackups: KeyBackupStore
   /** The content repository's metadata and thumbnail cache (see media-store.ts). */
   readonly media: MediaStore
+  /** PDUs and EDUs waiting to be sent to other servers (see federation-queue-store.ts). */
+  readonly federationQueue: FederationQueueStore
+  /** Other servers' signing keys (see federation/keys/remote-key-store.ts). */
+  readonly remoteKeys: RemoteKeyStore
   /**
    * Runs `fn` while holding the room's write lock: in this process (an async mutex per room) and,
    * on PostgreSQL, across processes (an advisory lock on the connection that `room` uses). Writes

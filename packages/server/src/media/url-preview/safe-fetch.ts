@@ -3,7 +3,7 @@ import { request as httpRequest, type IncomingMessage } from 'node:http'
 import { request as httpsRequest } from 'node:https'
 import { isIP, type LookupFunction } from 'node:net'
 import { err, ok, type Result } from '@rhizome/core'
-import { isPublicAddress } from './public-address.js'
+import { isPublicAddress } from '../../net/public-address.js'
 
 export interface FetchOptions {
   /** Reach private and loopback addresses too (configuration, tests). */

@@ -4,12 +4,14 @@ import { accountsContract } from './accounts.contract.js'
 import { deviceTokensContract } from './device-tokens.contract.js'
 import { durabilityContract } from './durability.contract.js'
 import { eventsContract } from './events.contract.js'
+import { federationQueueContract } from './federation-queue.contract.js'
 import { forgottenRoomsContract } from './forgotten-rooms.contract.js'
 import type { StorageHarness } from './harness.js'
 import { multiProcessContract } from './multi-process.contract.js'
 import { pushContract } from './push.contract.js'
 import { receiptsContract } from './receipts.contract.js'
 import { reportsContract } from './reports.contract.js'
+import { remoteKeysContract } from './remote-keys.contract.js'
 import { keyBackupContract } from './key-backup.contract.js'
 import { e2eKeysContract } from './e2e-keys.contract.js'
 import { mediaContract } from './media.contract.js'
@@ -52,8 +54,10 @@ export function runStorageContracts(harness: StorageHarness): void {
   presenceContract(harness)
   accountDataUpdateContract(harness)
   reportsContract(harness)
+  remoteKeysContract(harness)
   keyBackupContract(harness)
   e2eKeysContract(harness)
   pushersContract(harness)
   mediaContract(harness)
+  federationQueueContract(harness)
 }

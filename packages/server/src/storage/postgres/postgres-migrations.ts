@@ -593,4 +593,64 @@ CREATE TABLE key_backup_keys (
 );
 `,
   },
+  {
+    version: 16,
+    name: 'server_keys',
+    // Other servers' signing keys (server-server-api §Retrieving server keys). server_keys holds
+    // each key with how long it may be used (valid_until_ts, already capped at seven days after
+    // fetched_ts; for a key from old_verify_keys its expired_ts). server_key_responses keeps each
+    // server's latest signed response as it was received, for answering notary queries.
+    sql: `
+CREATE TABLE server_keys (
+  server_name TEXT NOT NULL,
+  key_id TEXT NOT NULL,
+  public_key TEXT NOT NULL,
+  valid_until_ts BIGINT NOT NULL,
+  expired_ts BIGINT,
+  fetched_ts BIGINT NOT NULL,
+  PRIMARY KEY (server_name, key_id)
+);
+CREATE TABLE server_key_responses (
+  server_name TEXT NOT NULL PRIMARY KEY,
+  response TEXT NOT NULL,
+  valid_until_ts BIGINT NOT NULL,
+  fetched_ts BIGINT NOT NULL
+);
+`,
+  },
+  {
+    version: 17,
+    name: 'federation_queue',
+    // The outbound federation queue (server-server-api §Transactions). A destination's row holds
+    // its retry schedule, its catch-up flag, the transaction being sent (txn_id, txn_ts: a retry
+    // resends it under the same ID) and the lease of the process sending to it. Outbox rows are
+    // sent oldest first; txn_id marks the rows of the pending transaction.
+    sql: `
+CREATE TABLE federation_destinations (
+  destination TEXT NOT NULL PRIMARY KEY,
+  retry_last_ts BIGINT NOT NULL DEFAULT 0,
+  retry_interval BIGINT NOT NULL DEFAULT 0,
+  catching_up BOOLEAN NOT NULL DEFAULT FALSE,
+  txn_id TEXT,
+  txn_ts BIGINT,
+  lease_owner TEXT,
+  lease_expires_ts BIGINT NOT NULL DEFAULT 0
+);
+CREATE TABLE federation_outbox (
+  id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  destination TEXT NOT NULL REFERENCES federation_destinations (destination) ON DELETE CASCADE,
+  kind TEXT NOT NULL CHECK (kind IN ('pdu', 'edu')),
+  room_id TEXT,
+  event_id TEXT,
+  content TEXT NOT NULL,
+  queued_ts BIGINT NOT NULL,
+  txn_id TEXT
+);
+CREATE INDEX federation_outbox_in_order ON federation_outbox (destination, kind, id);
+CREATE INDEX federation_outbox_by_room ON federation_outbox (destination, room_id, id)
+  WHERE kind = 'pdu';
+CREATE UNIQUE INDEX federation_outbox_event_once ON federation_outbox (destination, event_id)
+  WHERE kind = 'pdu';
+`,
+  },
 ]

@@ -29,6 +29,8 @@ import { PostgresRoomStore } from './postgres-room-store.js'
 import { PostgresSyncStore } from './postgres-sync-store.js'
 import { PostgresForgottenRoomStore } from './postgres-forgotten-room-store.js'
 import { PostgresReportStore } from './postgres-report-store.js'
+import { PostgresFederationQueueStore } from './postgres-federation-queue-store.js'
+import { PostgresRemoteKeyStore } from './postgres-remote-key-store.js'
 import { PostgresE2eKeyStore } from './postgres-e2e-key-store.js'
 import { PostgresDeviceListStore } from './postgres-device-list-store.js'
 import { PostgresToDeviceStore } from './postgres-to-device-store.js'
@@ -146,12 +148,14 @@ class PostgresStorage implements Storage {
   readonly typing: PostgresTypingStore
   readonly presence: PostgresPresenceStore
   readonly reports: PostgresReportStore
+  readonly remoteKeys: PostgresRemoteKeyStore
   readonly pushers: PostgresPusherStore
   readonly e2eKeys: PostgresE2eKeyStore
   readonly deviceLists: PostgresDeviceListStore
   readonly toDevice: PostgresToDeviceStore
   readonly keyBackups: PostgresKeyBackupStore
   readonly media: PostgresMediaStore
+  readonly federationQueue: PostgresFederationQueueStore
 
   readonly #pool: pg.Pool
   readonly #logger: Logger | undefined
@@ -200,12 +204,14 @@ class PostgresStorage implements Storage {
     this.typing = new PostgresTypingStore(pool, options.logger)
     this.presence = new PostgresPresenceStore(pool, options.logger)
     this.reports = new PostgresReportStore(pool)
+    this.remoteKeys = new PostgresRemoteKeyStore(pool, options.logger)
     this.pushers = new PostgresPusherStore(pool)
     this.e2eKeys = new PostgresE2eKeyStore(pool, options.logger)
     this.deviceLists = new PostgresDeviceListStore(pool)
     this.toDevice = new PostgresToDeviceStore(pool, options.logger)
     this.keyBackups = new PostgresKeyBackupStore(pool, options.logger)
     this.media = new PostgresMediaStore(pool)
+    this.federationQueue = new PostgresFederationQueueStore(pool, options.logger)
     this.streams = { notifier: this.#notifier, currentPosition }
     this.state = {
       loadState: (groupId) => this.#loadState(groupId),

@@ -597,4 +597,64 @@ CREATE TABLE key_backup_keys (
 ) STRICT;
 `,
   },
+  {
+    version: 16,
+    name: 'server_keys',
+    // Other servers' signing keys (server-server-api §Retrieving server keys). server_keys holds
+    // each key with how long it may be used (valid_until_ts, already capped at seven days after
+    // fetched_ts; for a key from old_verify_keys its expired_ts). server_key_responses keeps each
+    // server's latest signed response as it was received, for answering notary queries.
+    sql: `
+CREATE TABLE server_keys (
+  server_name TEXT NOT NULL,
+  key_id TEXT NOT NULL,
+  public_key TEXT NOT NULL,
+  valid_until_ts INTEGER NOT NULL,
+  expired_ts INTEGER,
+  fetched_ts INTEGER NOT NULL,
+  PRIMARY KEY (server_name, key_id)
+) STRICT, WITHOUT ROWID;
+CREATE TABLE server_key_responses (
+  server_name TEXT NOT NULL PRIMARY KEY,
+  response TEXT NOT NULL,
+  valid_until_ts INTEGER NOT NULL,
+  fetched_ts INTEGER NOT NULL
+) STRICT, WITHOUT ROWID;
+`,
+  },
+  {
+    version: 17,
+    name: 'federation_queue',
+    // The outbound federation queue (server-server-api §Transactions). A destination's row holds
+    // its retry schedule, its catch-up flag, the transaction being sent (txn_id, txn_ts: a retry
+    // resends it under the same ID) and the lease of the process sending to it. Outbox rows are
+    // sent oldest first; txn_id marks the rows of the pending transaction.
+    sql: `
+CREATE TABLE federation_destinations (
+  destination TEXT NOT NULL PRIMARY KEY,
+  retry_last_ts INTEGER NOT NULL DEFAULT 0,
+  retry_interval INTEGER NOT NULL DEFAULT 0,
+  catching_up INTEGER NOT NULL DEFAULT 0,
+  txn_id TEXT,
+  txn_ts INTEGER,
+  lease_owner TEXT,
+  lease_expires_ts INTEGER NOT NULL DEFAULT 0
+) STRICT, WITHOUT ROWID;
+CREATE TABLE federation_outbox (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  destination TEXT NOT NULL REFERENCES federation_destinations (destination) ON DELETE CASCADE,
+  kind TEXT NOT NULL CHECK (kind IN ('pdu', 'edu')),
+  room_id TEXT,
+  event_id TEXT,
+  content TEXT NOT NULL,
+  queued_ts INTEGER NOT NULL,
+  txn_id TEXT
+) STRICT;
+CREATE INDEX federation_outbox_in_order ON federation_outbox (destination, kind, id);
+CREATE INDEX federation_outbox_by_room ON federation_outbox (destination, room_id, id)
+  WHERE kind = 'pdu';
+CREATE UNIQUE INDEX federation_outbox_event_once ON federation_outbox (destination, event_id)
+  WHERE kind = 'pdu';
+`,
+  },
 ]

@@ -29,6 +29,8 @@ import { SqliteRoomStore } from './sqlite-room-store.js'
 import { SqliteSyncStore } from './sqlite-sync-store.js'
 import { SqliteForgottenRoomStore } from './sqlite-forgotten-room-store.js'
 import { SqliteReportStore } from './sqlite-report-store.js'
+import { SqliteFederationQueueStore } from './sqlite-federation-queue-store.js'
+import { SqliteRemoteKeyStore } from './sqlite-remote-key-store.js'
 import { SqliteE2eKeyStore } from './sqlite-e2e-key-store.js'
 import { SqliteDeviceListStore } from './sqlite-device-list-store.js'
 import { SqliteToDeviceStore } from './sqlite-to-device-store.js'
@@ -124,12 +126,14 @@ class SqliteStorage implements Storage {
   readonly typing: SqliteTypingStore
   readonly presence: SqlitePresenceStore
   readonly reports: SqliteReportStore
+  readonly remoteKeys: SqliteRemoteKeyStore
   readonly pushers: SqlitePusherStore
   readonly e2eKeys: SqliteE2eKeyStore
   readonly deviceLists: SqliteDeviceListStore
   readonly toDevice: SqliteToDeviceStore
   readonly keyBackups: SqliteKeyBackupStore
   readonly media: SqliteMediaStore
+  readonly federationQueue: SqliteFederationQueueStore
 
   readonly #db: Database.Database
   readonly #q: SqliteStatements
@@ -169,12 +173,14 @@ class SqliteStorage implements Storage {
     this.typing = new SqliteTypingStore(this.#q, emit)
     this.presence = new SqlitePresenceStore(this.#q, emit)
     this.reports = new SqliteReportStore(this.#q)
+    this.remoteKeys = new SqliteRemoteKeyStore(this.#q)
     this.e2eKeys = new SqliteE2eKeyStore(this.#q, emit)
     this.deviceLists = new SqliteDeviceListStore(this.#q)
     this.toDevice = new SqliteToDeviceStore(this.#q, emit)
     this.pushers = new SqlitePusherStore(this.#q)
     this.keyBackups = new SqliteKeyBackupStore(this.#q)
     this.media = new SqliteMediaStore(this.#q)
+    this.federationQueue = new SqliteFederationQueueStore(this.#q)
     this.state = {
       loadState: (groupId) => this.#loadState(groupId),
       groupInfo: (groupId) =>

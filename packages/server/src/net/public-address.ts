@@ -1,9 +1,10 @@
 import { BlockList, isIP } from 'node:net'
 
 /**
- * Addresses a URL preview must never reach: this host, private and carrier-grade NAT networks,
- * link-local, multicast, documentation and reserved ranges, in both families (with the IPv6
- * forms that embed an IPv4 address). Otherwise every user could make the server fetch from the
+ * Addresses the server must never reach on someone else's say-so (a URL to preview, a remote
+ * server name): this host, private and carrier-grade NAT networks, link-local, multicast,
+ * documentation and reserved ranges, in both families (with the IPv6 forms that embed an IPv4
+ * address). Otherwise every user, or every remote server, could make the server connect into the
  * network it sits in.
  */
 // One list per family: a single list would also match IPv4 addresses against the IPv6

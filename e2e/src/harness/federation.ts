@@ -1,0 +1,77 @@
+import { makeTestPki, type TestPki } from '../../../packages/server/src/testing/test-ca.js'
+import type { Backend } from './backends.js'
+import { freePort } from './free-port.js'
+import { HomeserverProcess } from './homeserver.js'
+
+/** One server of a federation under test, with its database and its federation address. */
+export interface FederatedServer {
+  readonly server: HomeserverProcess
+  /** `localhost:<port>`: a hostname with a port, which discovery resolves without DNS records. */
+  readonly serverName: string
+  /** The TLS port that serves the federation API under that name. */
+  readonly federationPort: number
+  readonly backend: Backend['name']
+}
+
+export interface Federation {
+  readonly servers: readonly FederatedServer[]
+  /** The certificate authority this run made; every server trusts it and serves its leaf. */
+  readonly pki: TestPki
+  close(): Promise<void>
+}
+
+/**
+ * Starts one homeserver per backend given, each in its own process with its own database, as a
+ * federation on loopback: each serves its client API over plain HTTP and the federation API
+ * over TLS, with a certificate from a CA made for this run, which every server trusts through
+ * `federation.extra_ca_files`. Loopback addresses are allowed for this test only.
+ */
+export async function startFederation(backends: readonly Backend[]): Promise<Federation> {
+  const pki = makeTestPki(['localhost'], ['127.0.0.1', '::1'])
+  const started: { server: FederatedServer; drop: () => Promise<void> }[] = []
+  try {
+    for (const backend of backends) {
+      const db = await backend.open()
+      const federationPort = await freePort()
+      const serverName = `localhost:${federationPort}`
+      const server = await HomeserverProcess.start({
+        serverName,
+        ...(db.database === undefined ? {} : { database: db.database }),
+        extraListeners: [
+          {
+            bind: '127.0.0.1',
+            port: federationPort,
+            resources: ['federation'],
+            tls: { certificate: `${pki.dir}/leaf.pem`, key: `${pki.dir}/leaf.key` },
+          },
+        ],
+        config: {
+          federation: {
+            enabled: true,
+            extra_ca_files: [pki.caPath],
+            allow_private_addresses: true,
+          },
+        },
+      })
+      started.push({
+        server: { server, serverName, federationPort, backend: backend.name },
+        drop: db.drop,
+      })
+    }
+  } catch (error) {
+    for (const s of started) await s.server.server.destroy()
+    pki.remove()
+    throw error
+  }
+  return {
+    servers: started.map((s) => s.server),
+    pki,
+    async close() {
+      for (const s of started) {
+        await s.server.server.destroy()
+        await s.drop()
+      }
+      pki.remove()
+    },
+  }
+}

@@ -3,6 +3,8 @@ import type { Config } from '../config/config.js'
 import type { DirectoryService } from '../directory/directory-service.js'
 import type { E2eeService } from '../e2ee/e2ee-service.js'
 import type { KeyNotary } from '../federation/keys/key-notary.js'
+import type { ResidentJoinDeps } from '../federation/membership/resident-join.js'
+import type { TransactionDeps } from '../federation/receive/transaction.js'
 import type { ServerKeyPublisher } from '../keys/server-keys.js'
 import type { MediaService } from '../media/media-service.js'
 import type { UrlPreviewService } from '../media/url-preview/url-preview-service.js'
@@ -26,6 +28,10 @@ export interface Services {
   readonly serverKeys: ServerKeyPublisher
   /** Other servers' keys, fetched and cached, served as a notary (src/federation/keys). */
   readonly keyNotary: KeyNotary
+  /** Transactions from other servers (src/federation/receive). */
+  readonly federationReceiver: TransactionDeps
+  /** Other servers' users joining rooms through this server (src/federation/membership). */
+  readonly residentJoin: ResidentJoinDeps
   readonly now: () => number
   /** Accounts: registration, login, access tokens, passwords, devices (src/accounts). */
   readonly accounts: AccountService

@@ -1,9 +1,19 @@
 import { mkdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { err, ok, type CryptoProvider, type Result } from '@rhizome/core'
+import {
+  err,
+  ok,
+  type CryptoProvider,
+  type Result,
+  type RoomId,
+  type RoomVersionRules,
+} from '@rhizome/core'
 import { nodeCryptoProvider } from '@rhizome/crypto-node'
 import { E2eeService } from '../e2ee/e2ee-service.js'
 import { setUpFederation } from '../federation/federation-setup.js'
+import { createRoomFederation } from '../federation/room-federation.js'
+import { createRemoteMediaFetcher } from '../federation/queries/remote-media.js'
+import { createRemoteQueries } from '../federation/queries/remote-queries.js'
 import type { FastifyInstance } from 'fastify'
 import { createAccountService } from '../accounts/create-account-service.js'
 import {
@@ -133,6 +143,31 @@ export async function startHomeserver(
     return federation
   }
 
+  // Asking other servers for what a client wants of theirs. With federation off, nothing is
+  // asked: other servers' users, aliases and media are not found.
+  const remote = config.federation.enabled
+    ? { remote: createRemoteQueries(federation.value.requester) }
+    : {}
+
+  // Rooms shared with other servers: joins through them, and this server's events sent out.
+  const { sender, requester } = federation.value
+  const roomFederation = createRoomFederation({
+    storage,
+    serverName: config.serverName,
+    sender,
+    remoteJoin: config.federation.enabled
+      ? {
+          storage,
+          requester,
+          keys: federation.value.keys.fetcher,
+          crypto,
+          serverName: config.serverName,
+          signingKey: keys.value.active,
+          now,
+        }
+      : undefined,
+    logger,
+  })
   const rooms = createRoomService({
     storage,
     serverName: config.serverName,
@@ -141,7 +176,10 @@ export async function startHomeserver(
     now,
     transactionIds: storedTransactionIds(storage),
     profile: storedMemberProfiles(storage),
+    federation: roomFederation,
   })
+  const roomRules = (roomId: RoomId): Promise<RoomVersionRules | undefined> =>
+    rooms.pipeline.roomRules(roomId)
   // Subscribed before any request reads a stream position, so no wake-up is lost.
   const wakeups = new SyncWakeups(storage.streams.notifier)
   // Push rules are evaluated after commit, off the send path (push/push-processor.ts).
@@ -196,6 +234,14 @@ export async function startHomeserver(
     serverName: config.serverName,
     config: config.media,
     now,
+    ...(config.federation.enabled
+      ? {
+          remote: createRemoteMediaFetcher({
+            requester: federation.value.bytesRequester,
+            allowPrivateAddresses: config.federation.allowPrivateAddresses,
+          }),
+        }
+      : {}),
   })
   const mediaSweep = new SweepTimer({
     run: async () => {
@@ -215,6 +261,26 @@ export async function startHomeserver(
     accounts,
     serverKeys,
     keyNotary: federation.value.keys.keyNotary,
+    federationReceiver: {
+      storage,
+      pdus: rooms.pipeline.pdus,
+      crypto,
+      keys: federation.value.keys.fetcher,
+      roomRules,
+      requester,
+      logger,
+    },
+    residentJoin: {
+      storage,
+      pdus: rooms.pipeline.pdus,
+      crypto,
+      keys: federation.value.keys.fetcher,
+      serverName: config.serverName,
+      signingKey: keys.value.active,
+      now,
+      roomRules,
+      forward: roomFederation.forward,
+    },
     rooms,
     storage,
     sync: new SyncService({
@@ -237,6 +303,7 @@ export async function startHomeserver(
       crypto,
       uia: accounts.uia,
       logger,
+      ...remote,
     }),
     media,
     urlPreviews: config.media.urlPreviewEnabled
@@ -250,12 +317,14 @@ export async function startHomeserver(
       storage,
       serverName: config.serverName,
       pipeline: rooms.pipeline,
+      ...remote,
     }),
     directory: new DirectoryService({
       storage,
       serverName: config.serverName,
       pipeline: rooms.pipeline,
       now,
+      ...remote,
     }),
   }
   const authenticate: Authenticate = accounts.authenticate

@@ -1,4 +1,5 @@
 import type { ServerName } from '@rhizome/core'
+import type { RemoteQueries } from '../federation/queries/remote-queries.js'
 import type { EventPipeline } from '../rooms/event-pipeline.js'
 import type { Storage } from '../storage/interface.js'
 
@@ -9,4 +10,6 @@ export interface DirectoryDeps {
   /** For the room versions of rooms, and the canonical alias update when an alias goes. */
   readonly pipeline: EventPipeline
   readonly now: () => number
+  /** Other servers' aliases and room directories; undefined when federation is off. */
+  readonly remote?: Pick<RemoteQueries, 'resolveAlias' | 'publicRooms'>
 }

@@ -3,7 +3,15 @@
  * /publicRooms`, and a room's visibility in it (`GET` and `PUT /directory/list/room/{roomId}`).
  * What is listed, and in which order, is storage/room-directory-store.ts's.
  */
-import { err, ok, parseRoomAlias, type Result, type RoomId, type ServerName } from '@rhizome/core'
+import {
+  err,
+  ok,
+  parseRoomAlias,
+  type JsonObject,
+  type Result,
+  type RoomId,
+  type ServerName,
+} from '@rhizome/core'
 import type { Requester } from '../http/authenticate.js'
 import { forbidden, notFound, serverError, type ServerError } from '../http/errors.js'
 import type { PublishedRoom } from '../storage/room-directory-store.js'
@@ -50,12 +58,10 @@ export async function listPublicRooms(
   request: PublicRoomsRequest,
 ): Promise<Result<PublicRoomsResponse, ServerError>> {
   if (request.server !== undefined && request.server !== deps.serverName) {
-    return err(
-      notFound(
-        `Listing the room directory of ${request.server} needs federation, which is not ` +
-          'supported yet',
-      ),
-    )
+    if (deps.remote === undefined) {
+      return err(notFound(`The room directory of ${request.server} cannot be asked for`))
+    }
+    return deps.remote.publicRooms(request.server, federationBody(request))
   }
   if (request.includeAllNetworks === true && request.thirdPartyInstanceId !== undefined) {
     return err(
@@ -91,6 +97,25 @@ export async function listPublicRooms(
     ...(before ? { prev_batch: encodePublicRoomsToken(cursorAt(first, 'backwards')) } : {}),
     total_room_count_estimate: page.total,
   })
+}
+
+/** The request as the federation `POST /publicRooms` takes it. */
+function federationBody(request: PublicRoomsRequest): JsonObject {
+  const filter: JsonObject = {
+    ...(request.searchTerm === undefined ? {} : { generic_search_term: request.searchTerm }),
+    ...(request.roomTypes === undefined ? {} : { room_types: [...request.roomTypes] }),
+  }
+  return {
+    ...(request.limit === undefined ? {} : { limit: request.limit }),
+    ...(request.since === undefined ? {} : { since: request.since }),
+    ...(Object.keys(filter).length === 0 ? {} : { filter }),
+    ...(request.includeAllNetworks === undefined
+      ? {}
+      : { include_all_networks: request.includeAllNetworks }),
+    ...(request.thirdPartyInstanceId === undefined
+      ? {}
+      : { third_party_instance_id: request.thirdPartyInstanceId }),
+  }
 }
 
 export async function getVisibility(

@@ -3,8 +3,8 @@
  * /directory/room/{roomAlias}` and `GET /rooms/{roomId}/aliases`, over the aliases this server
  * hosts (storage/room-alias-store.ts, which createRoom's `room_alias_name` fills too).
  *
- * Aliases of other servers are resolved over federation, which is not built yet: they are not
- * found.
+ * Aliases of other servers are resolved by asking their servers over federation (when
+ * `remote` is given; otherwise they are not found).
  */
 import {
   err,
@@ -74,12 +74,8 @@ export async function resolveAlias(
   alias: RoomAlias,
 ): Promise<Result<ResolvedAlias, ServerError>> {
   if (roomAliasServerName(alias) !== deps.serverName) {
-    return err(
-      notFound(
-        `Room alias ${alias} belongs to another server, and looking it up over federation is ` +
-          'not supported yet',
-      ),
-    )
+    if (deps.remote !== undefined) return deps.remote.resolveAlias(alias)
+    return err(notFound(`Room alias ${alias} belongs to another server, which cannot be asked`))
   }
   const record = await deps.storage.roomAliases.getAlias(alias)
   if (record === undefined) return err(notFound(`Room alias ${alias} not found`))

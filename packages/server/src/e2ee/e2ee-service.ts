@@ -4,8 +4,9 @@
  * and signatures, and queuing messages between devices. The encryption itself happens in the
  * clients; this server never sees a private key or a plaintext.
  *
- * Users of other servers are reached over federation, which this server does not speak yet:
- * their servers are reported in `failures`, and to-device messages for them are not sent.
+ * Keys of other servers' users are asked of their servers over federation (when `remote` is
+ * given), each server once per request and all at once; a server that does not answer in time is
+ * reported in `failures`. To-device messages for them are not sent yet.
  */
 import {
   canonicalJson,
@@ -15,6 +16,7 @@ import {
   userIdServerName,
   type CryptoProvider,
   type JsonObject,
+  type JsonValue,
   type Result,
   type ServerName,
   type UserId,
@@ -23,6 +25,12 @@ import type { AuthDict } from '../accounts/uia/auth-dict.js'
 import type { UserInteractiveAuth } from '../accounts/uia/user-interactive-auth.js'
 import type { Requester } from '../http/authenticate.js'
 import { forbidden, serverError, type ServerError } from '../http/errors.js'
+import type { FederationFailure } from '../federation/transport/federation-client.js'
+import {
+  DEFAULT_QUERY_TIMEOUT_MS,
+  keyFailureOf,
+  type RemoteQueries,
+} from '../federation/queries/remote-queries.js'
 import type { Logger } from '../logging/logger.js'
 import type { CrossSigningKeyRecord, CrossSigningUsage } from '../storage/e2e-key-store.js'
 import type { Storage } from '../storage/interface.js'
@@ -38,6 +46,8 @@ export interface E2eeServiceDeps {
   readonly crypto: CryptoProvider
   readonly uia: Pick<UserInteractiveAuth, 'run' | 'finish'>
   readonly logger?: Logger
+  /** Other servers' users' keys; undefined when federation is off. */
+  readonly remote?: Pick<RemoteQueries, 'queryKeys' | 'claimKeys'>
 }
 
 /** A `failures` entry for a server this one cannot reach. */
@@ -46,13 +56,14 @@ interface Failure {
   readonly message: string
 }
 
+/** The failure of every other server when federation is switched off. */
 const NO_FEDERATION: Failure = {
   status: 503,
-  message: 'This server cannot reach other servers yet',
+  message: 'This server does not reach other servers',
 }
 
 export interface KeyClaimAnswer {
-  readonly one_time_keys: Record<UserId, Record<string, Record<string, string | JsonObject>>>
+  readonly one_time_keys: Record<UserId, Record<string, Record<string, JsonValue>>>
   readonly failures: Record<string, Failure>
 }
 
@@ -112,12 +123,36 @@ export class E2eeService {
   async queryKeys(
     requester: Requester,
     query: ReadonlyMap<UserId, readonly string[]>,
+    timeoutMs: number = DEFAULT_QUERY_TIMEOUT_MS,
   ): Promise<KeyQueryAnswer & { readonly failures: Record<string, Failure> }> {
     const { local, failures } = this.#split([...query.keys()])
+    const [answer, remote] = await Promise.all([
+      this.localKeys(requester.userId, new Map([...query].filter(([u]) => local.includes(u)))),
+      this.#askServers(failures, query, (server, users) =>
+        this.#deps.remote?.queryKeys(server, users, timeoutMs),
+      ),
+    ])
+    for (const found of remote) {
+      Object.assign(answer.device_keys, found.device_keys)
+      Object.assign(answer.master_keys, found.master_keys)
+      Object.assign(answer.self_signing_keys, found.self_signing_keys)
+    }
+    return { ...answer, failures }
+  }
+
+  /**
+   * Keys of this server's users: for a client of ours (`viewer`), or, with no viewer, for
+   * another server, which sees no user-signing keys and only signatures made by each key's owner.
+   */
+  async localKeys(
+    viewer: UserId | undefined,
+    query: ReadonlyMap<UserId, readonly string[]>,
+  ): Promise<KeyQueryAnswer> {
+    const local = [...query.keys()].filter((u) => userIdServerName(u) === this.#deps.serverName)
     const localQuery = new Map([...query].filter(([user]) => local.includes(user)))
     const keys = this.#deps.storage.e2eKeys
     // The viewer's own user-signing key decides which signatures on masters they may see.
-    const crossUsers = [...new Set([...local, requester.userId])]
+    const crossUsers = [...new Set(viewer === undefined ? local : [...local, viewer])]
     const [devices, crossSigning, signatures] =
       local.length === 0
         ? [[], [], []]
@@ -127,15 +162,30 @@ export class E2eeService {
             keys.signaturesFor(local),
           ])
     const queried = crossSigning.filter((k) => local.includes(k.userId))
-    return {
-      ...keyQueryAnswer(requester.userId, local, devices, queried, signatures),
-      failures,
-    }
+    return keyQueryAnswer(viewer, local, devices, queried, signatures)
   }
 
-  async claimKeys(claims: readonly KeyClaimEntry[]): Promise<KeyClaimAnswer> {
+  async claimKeys(
+    claims: readonly KeyClaimEntry[],
+    timeoutMs: number = DEFAULT_QUERY_TIMEOUT_MS,
+  ): Promise<KeyClaimAnswer> {
     const { local, failures } = this.#split(claims.map((c) => c.userId))
-    const localClaims = claims.filter((c) => local.includes(c.userId))
+    const byUser = new Map<UserId, KeyClaimEntry[]>()
+    for (const claim of claims)
+      byUser.set(claim.userId, [...(byUser.get(claim.userId) ?? []), claim])
+    const [answer, remote] = await Promise.all([
+      this.claimLocalKeys(claims.filter((c) => local.includes(c.userId))),
+      this.#askServers(failures, byUser, (server, users) =>
+        this.#deps.remote?.claimKeys(server, [...users.values()].flat(), timeoutMs),
+      ),
+    ])
+    for (const found of remote) Object.assign(answer, found)
+    return { one_time_keys: answer, failures }
+  }
+
+  /** Claims keys of this server's users; claims for other servers' users are left out. */
+  async claimLocalKeys(claims: readonly KeyClaimEntry[]): Promise<KeyClaimAnswer['one_time_keys']> {
+    const localClaims = claims.filter((c) => userIdServerName(c.userId) === this.#deps.serverName)
     const claimed =
       localClaims.length === 0 ? [] : await this.#deps.storage.e2eKeys.claimKeys(localClaims)
     const answer: KeyClaimAnswer['one_time_keys'] = {}
@@ -144,7 +194,38 @@ export class E2eeService {
       forUser[key.deviceId] = { [`${key.algorithm}:${key.keyId}`]: key.key }
       answer[key.userId] = forUser
     }
-    return { one_time_keys: answer, failures }
+    return answer
+  }
+
+  /**
+   * Asks each server in `failures` (the other servers `#split` found) about its users, all at
+   * once; a server that answers is taken out of `failures`, one that fails stays with its reason.
+   */
+  async #askServers<T, V>(
+    failures: Record<string, Failure>,
+    byUser: ReadonlyMap<UserId, V>,
+    ask: (
+      server: ServerName,
+      users: ReadonlyMap<UserId, V>,
+    ) => Promise<Result<T, FederationFailure>> | undefined,
+  ): Promise<T[]> {
+    const found: T[] = []
+    await Promise.all(
+      Object.keys(failures).map(async (name) => {
+        const server = name as ServerName
+        const users = new Map([...byUser].filter(([u]) => userIdServerName(u) === server))
+        const asked = ask(server, users)
+        if (asked === undefined) return
+        const outcome = await asked
+        if (outcome.ok) {
+          found.push(outcome.value)
+          Reflect.deleteProperty(failures, name)
+        } else {
+          failures[name] = keyFailureOf(outcome.error)
+        }
+      }),
+    )
+    return found
   }
 
   async keyChanges(requester: Requester, from: number, to: number): Promise<DeviceLists> {

@@ -17,7 +17,11 @@ export interface KeyQueryAnswer {
  * owner's (self-signing key); on a master key, its owner's (their devices) and the viewer's own
  * (their user-signing key). Signatures by other users' user-signing keys stay hidden.
  */
-function visible(signature: KeySignature, viewer: UserId, onMasterKey: boolean): boolean {
+function visible(
+  signature: KeySignature,
+  viewer: UserId | undefined,
+  onMasterKey: boolean,
+): boolean {
   if (signature.signerUserId === signature.targetUserId) return true
   return onMasterKey && signature.signerUserId === viewer
 }
@@ -42,8 +46,9 @@ function withSignatures(key: JsonObject, extra: readonly KeySignature[]): JsonOb
   return { ...key, signatures: merged }
 }
 
+/** `viewer` is the asking user; undefined when another server asks for its users. */
 export function keyQueryAnswer(
-  viewer: UserId,
+  viewer: UserId | undefined,
   users: readonly UserId[],
   devices: readonly DeviceKeys[],
   crossSigning: readonly CrossSigningKeyRecord[],
@@ -76,7 +81,7 @@ export function keyQueryAnswer(
       )
     } else if (key.usage === 'self_signing') {
       answer.self_signing_keys[key.userId] = key.key
-    } else if (key.userId === viewer) {
+    } else if (viewer !== undefined && key.userId === viewer) {
       answer.user_signing_keys[key.userId] = key.key
     }
   }

@@ -163,6 +163,19 @@ export function parseKeyClaim(body: JsonObject): Result<readonly KeyClaimEntry[]
   return ok(claims)
 }
 
+/** The longest a client may have this server wait for other servers' keys. */
+export const MAX_KEY_TIMEOUT_MS = 60_000
+
+/**
+ * The `timeout` of `/keys/query` and `/keys/claim` in milliseconds, within
+ * [0, MAX_KEY_TIMEOUT_MS]; undefined when the body has none. Call after the body's parser.
+ */
+export function keyRequestTimeout(body: JsonObject): number | undefined {
+  const timeout = body['timeout']
+  if (typeof timeout !== 'number') return undefined
+  return Math.min(Math.max(0, timeout), MAX_KEY_TIMEOUT_MS)
+}
+
 function checkTimeout(body: JsonObject): Result<void, ServerError> {
   const timeout = body['timeout']
   if (timeout !== undefined && (typeof timeout !== 'number' || !Number.isInteger(timeout))) {

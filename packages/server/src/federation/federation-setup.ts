@@ -15,10 +15,10 @@ import { createFederationKeys, type FederationKeys } from './keys/federation-key
 import { createFederationSender, type FederationSender } from './sender/federation-sender.js'
 import {
   createFederationClient,
+  type FederationBytesRequester,
   type FederationClient,
   type FederationFailure,
   type FederationRequester,
-  type FederationResponse,
 } from './transport/federation-client.js'
 
 export interface FederationSetup {
@@ -26,6 +26,8 @@ export interface FederationSetup {
   /** Undefined when federation is off. */
   readonly sender: FederationSender | undefined
   readonly requester: FederationRequester
+  /** Signed requests whose answers are bytes (remote media); refuses when federation is off. */
+  readonly bytesRequester: FederationBytesRequester
   /** Delivers what is queued (a restarted server telling the others it is back). */
   start(): Promise<void>
   close(): Promise<void>
@@ -48,7 +50,11 @@ const SWITCHED_OFF: FederationRequester = {
   get: () => Promise.resolve(refused()),
 }
 
-function refused(): Result<FederationResponse, FederationFailure> {
+const SWITCHED_OFF_BYTES: FederationBytesRequester = {
+  requestBytes: () => Promise.resolve(refused()),
+}
+
+function refused(): Result<never, FederationFailure> {
   return err({ kind: 'refused', message: 'federation is switched off in the configuration' })
 }
 
@@ -96,16 +102,23 @@ export async function setUpFederation(
       now,
     })
   }
+  let closing: Promise<void> | undefined
   return ok({
     keys,
     sender,
     requester,
+    bytesRequester: client ?? SWITCHED_OFF_BYTES,
     start: async () => {
       await sender?.start()
     },
-    close: async () => {
-      await sender?.close()
-      await client?.close()
+    // Closing twice (a failed start closes what it opened, then its caller may close again)
+    // closes once: the client's connection pool refuses a second close.
+    close: () => {
+      closing ??= (async () => {
+        await sender?.close()
+        await client?.close()
+      })()
+      return closing
     },
   })
 }

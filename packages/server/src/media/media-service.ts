@@ -2,6 +2,7 @@ import type { ReadStream } from 'node:fs'
 import { Readable } from 'node:stream'
 import { err, ok, type Result, type ServerName, type UserId } from '@rhizome/core'
 import type { MediaConfig } from '../config/config.js'
+import type { FetchedMedia, RemoteMediaFetcher } from '../federation/queries/remote-media.js'
 import type { Requester } from '../http/authenticate.js'
 import {
   forbidden,
@@ -17,6 +18,7 @@ import type {
   MediaRecord,
   MediaStore,
   MediaThumbnail,
+  RemoteMedia,
 } from '../storage/media-store.js'
 import type { MediaFiles } from './media-files.js'
 import { mxcUri, newMediaId } from './media-id.js'
@@ -48,6 +50,8 @@ export interface MediaServiceDeps {
   readonly serverName: ServerName
   readonly config: Pick<MediaConfig, 'maxUploadSize' | 'freezeLegacyMedia'>
   readonly now: () => number
+  /** Other servers' media, over federation; undefined when it is not fetched. */
+  readonly remote?: RemoteMediaFetcher
 }
 
 export interface Upload {
@@ -77,13 +81,16 @@ export interface ServedMedia extends ServedFile {
 /**
  * The content repository (client-server-api §Content repository): uploads in one request or in
  * two (`/create`, then `PUT`), downloads that wait a while for content still on its way, and
- * thumbnails made once and kept. Media on other servers is not fetched (there is no federation
- * client yet), so it is unknown here.
+ * thumbnails made once and kept. Media on other servers is fetched over federation on first
+ * request through the authenticated endpoints and kept (its thumbnails too, as the other server
+ * made them); the deprecated unauthenticated endpoints do not fetch it.
  */
 export class MediaService {
   readonly #deps: MediaServiceDeps
   readonly #waiters = new UploadWaiters()
   readonly #rendering = new Map<string, Promise<MediaThumbnail>>()
+  /** One fetch per remote media (or thumbnail) at a time: concurrent requests share it. */
+  readonly #fetching = new Map<string, Promise<Result<RemoteMedia, ServerError>>>()
 
   constructor(deps: MediaServiceDeps) {
     this.#deps = deps
@@ -211,6 +218,14 @@ export class MediaService {
     mediaId: string,
     options: ServeOptions,
   ): Promise<Result<ServedMedia, ServerError>> {
+    if (serverName !== this.#deps.serverName) {
+      const kept = await this.#remote(serverName, mediaId, options, (remote, fetchOptions) =>
+        remote.download(serverName, mediaId, fetchOptions),
+      )
+      if (!kept.ok) return kept
+      const file = await this.#serveRemote(kept.value)
+      return file.ok ? ok({ ...file.value, filename: kept.value.filename }) : file
+    }
     const found = await this.#uploaded(serverName, mediaId, options)
     if (!found.ok) return found
     const { content } = found.value
@@ -231,6 +246,14 @@ export class MediaService {
     request: ThumbnailRequest,
     options: ServeOptions,
   ): Promise<Result<ServedFile, ServerError>> {
+    if (serverName !== this.#deps.serverName) {
+      // Kept beside the media under an ID no media can have (':' is outside the alphabet).
+      const key = `${mediaId}:thumbnail:${request.width}x${request.height}:${request.method}:${request.animated}`
+      const kept = await this.#remote(serverName, key, options, (remote, fetchOptions) =>
+        remote.thumbnail(serverName, mediaId, request, fetchOptions),
+      )
+      return kept.ok ? this.#serveRemote(kept.value) : kept
+    }
     const found = await this.#uploaded(serverName, mediaId, options)
     if (!found.ok) return found
     const { content } = found.value
@@ -272,6 +295,71 @@ export class MediaService {
       if (body === undefined) return err(notFound('The thumbnail is missing'))
     }
     return ok({ contentType: thumbnail.contentType, size: thumbnail.size, body })
+  }
+
+  /** Another server's media as kept here, fetched first if it is not kept yet. */
+  async #remote(
+    origin: ServerName,
+    key: string,
+    options: ServeOptions,
+    fetch: (
+      remote: RemoteMediaFetcher,
+      options: { timeoutMs: number; maxBytes: number; signal?: AbortSignal },
+    ) => Promise<Result<FetchedMedia, ServerError>>,
+  ): Promise<Result<RemoteMedia, ServerError>> {
+    const { remote, store } = this.#deps
+    if (options.legacy || remote === undefined) {
+      return err(notFound('Media on other servers is only served through /_matrix/client/v1/media'))
+    }
+    const kept = await store.getRemote(origin, key)
+    if (kept !== undefined) return ok(kept)
+    const name = `${origin}/${key}`
+    const running = this.#fetching.get(name)
+    if (running !== undefined) return running
+    const work = (async (): Promise<Result<RemoteMedia, ServerError>> => {
+      const fetched = await fetch(remote, {
+        // The other server waits for an upload as long as this one would have.
+        timeoutMs: Math.min(Math.max(1000, options.timeoutMs), MAX_DOWNLOAD_WAIT_MS),
+        maxBytes: this.maxUploadSize,
+      })
+      if (!fetched.ok) return fetched
+      const stored = await this.#deps.files.store([fetched.value.bytes], this.maxUploadSize)
+      if (!stored.ok) return err(uploadTooLarge(this.maxUploadSize))
+      const type = fetched.value.contentType?.trim()
+      const media: RemoteMedia = {
+        origin,
+        mediaId: key,
+        contentType:
+          type !== undefined &&
+          type.length <= MAX_CONTENT_TYPE_LENGTH &&
+          /^[\x21-\x7e][\x20-\x7e]*$/.test(type)
+            ? type
+            : undefined,
+        filename: fetched.value.filename?.slice(0, MAX_FILENAME_LENGTH),
+        size: stored.value.size,
+        sha256: stored.value.sha256,
+        fetchedTs: this.#deps.now(),
+      }
+      await store.addRemote(media)
+      // A concurrent fetch in another process may have stored its copy first: serve that one.
+      return ok((await store.getRemote(origin, key)) ?? media)
+    })()
+    this.#fetching.set(name, work)
+    const forget = (): void => {
+      this.#fetching.delete(name)
+    }
+    work.then(forget, forget)
+    return work
+  }
+
+  async #serveRemote(media: RemoteMedia): Promise<Result<ServedFile, ServerError>> {
+    const body = await this.#deps.files.read(media.sha256)
+    if (body === undefined) return err(notFound('The content of this media is missing'))
+    return ok({
+      contentType: media.contentType ?? 'application/octet-stream',
+      size: media.size,
+      body,
+    })
   }
 
   /** Forgets media IDs reserved by `create` that lapsed without content. */

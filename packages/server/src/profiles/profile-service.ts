@@ -3,7 +3,8 @@
  * and carrying a change into the `m.room.member` event of every room the user is joined to
  * (§Events on Change of Profile Information), through the event pipeline.
  *
- * Profiles of users on other servers need federation, which is not built yet: they are not found.
+ * Profiles of users on other servers are asked of their servers over federation, when the
+ * composition root hands in `remote`; without it they are not found.
  */
 import {
   err,
@@ -19,6 +20,7 @@ import type { Requester } from '../http/authenticate.js'
 import { forbidden, notFound, type ServerError } from '../http/errors.js'
 import type { EventPipeline, Precheck } from '../rooms/event-pipeline.js'
 import { membershipOf } from '../rooms/history-visibility.js'
+import type { RemoteQueries } from '../federation/queries/remote-queries.js'
 import type { Storage } from '../storage/interface.js'
 import type { ProfileField, ProfileRecord } from '../storage/profile-store.js'
 
@@ -27,6 +29,8 @@ export interface ProfileServiceDeps {
   readonly serverName: ServerName
   /** The room service's write path, for the member events a change sends. */
   readonly pipeline: Pick<EventPipeline, 'send'>
+  /** Profiles of other servers' users; undefined when federation is off. */
+  readonly remote?: Pick<RemoteQueries, 'profile'>
 }
 
 /** Where a room that a profile change could not reach is reported (a request's logger). */
@@ -48,6 +52,8 @@ export class ProfileService {
   }
 
   async getProfile(target: UserId): Promise<Result<ProfileBody, ServerError>> {
+    const { remote } = this.#deps
+    if (!this.#isLocal(target) && remote !== undefined) return remote.profile(target)
     const profile = await this.#stored(target)
     return profile.ok ? ok(profileBody(profile.value)) : profile
   }
@@ -57,6 +63,15 @@ export class ProfileService {
     target: UserId,
     field: ProfileField,
   ): Promise<Result<Record<string, string>, ServerError>> {
+    const { remote } = this.#deps
+    if (!this.#isLocal(target) && remote !== undefined) {
+      const profile = await remote.profile(target, field)
+      if (!profile.ok) return profile
+      const value = profile.value[field]
+      return value === undefined
+        ? err(notFound(`${target} has no ${field}`))
+        : ok({ [field]: value })
+    }
     const profile = await this.#stored(target)
     if (!profile.ok) return profile
     const value = profile.value[field === 'displayname' ? 'displayname' : 'avatarUrl']

@@ -102,6 +102,8 @@ export interface EventPipelineDeps {
   readonly now: () => number
   /** Shared with the rest of the room service, so that events loaded once are loaded once. */
   readonly pdus?: PduLoader
+  /** Told of each event this server built, once it is stored (it goes out over federation). */
+  readonly onPersisted?: (pdu: Pdu) => void
 }
 
 /** Random bytes in the opaque part of a room ID before v12: 18 bytes, 24 URL-safe characters. */
@@ -210,7 +212,10 @@ export class EventPipeline {
         currentState: 'advance',
         ...(txn === undefined ? {} : { txn }),
       })
-      if (outcome.kind === 'inserted') this.#pdus.remember(pdu)
+      if (outcome.kind === 'inserted') {
+        this.#pdus.remember(pdu)
+        this.#deps.onPersisted?.(pdu)
+      }
       return ok({
         eventId: outcome.eventId,
         streamPosition: outcome.streamPosition,
@@ -268,6 +273,7 @@ export class EventPipeline {
           })
           this.#pdus.remember(pdu)
         }
+        for (const pdu of events) this.#deps.onPersisted?.(pdu)
         return ok(true)
       })
       if (!stored.ok) return stored

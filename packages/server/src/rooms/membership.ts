@@ -14,6 +14,7 @@ import {
   type JsonValue,
   type Result,
   type RoomId,
+  type ServerName,
   type UserId,
 } from '@rhizome/core'
 import type { Requester } from '../http/authenticate.js'
@@ -26,6 +27,8 @@ import type { RoomContext } from './room-context.js'
 
 export interface MembershipChange {
   readonly reason?: string
+  /** Servers to join or knock through when the room is on other servers (`via`). */
+  readonly servers?: readonly ServerName[]
 }
 
 /** The joined room. */
@@ -43,17 +46,10 @@ export async function joinRoom(
   if (!resolved.ok) return resolved
   const roomId = resolved.value
   const rules = await ctx.pipeline.roomRules(roomId)
-  if (rules === undefined) {
-    return err(
-      notFound(
-        `Room ${roomId} is not known to this server, and joining rooms on other servers is not ` +
-          'supported yet',
-      ),
-    )
-  }
   const user = requester.userId
   const content = await withProfile(ctx, user, { membership: 'join' })
   if (change.reason !== undefined) content['reason'] = change.reason
+  if (rules === undefined) return joinElsewhere(ctx, roomId, user, change, content)
 
   const precheck: Precheck = async (room) => {
     const current = await room.stateEvent('m.room.member', user)
@@ -223,4 +219,31 @@ async function sendMembership(
 function withReason(content: Record<string, JsonValue>, change: MembershipChange): JsonObject {
   if (change.reason !== undefined) content['reason'] = change.reason
   return content
+}
+
+/**
+ * Joins a room this server is not in, through the servers the client named and the one in the
+ * room ID (rooms before v12 carry their creator's server).
+ */
+async function joinElsewhere(
+  ctx: RoomContext,
+  roomId: RoomId,
+  user: UserId,
+  change: MembershipChange,
+  content: JsonObject,
+): Promise<Result<Joined, ServerError>> {
+  const federation = ctx.deps.federation
+  const colon = roomId.indexOf(':')
+  const servers = [
+    ...(change.servers ?? []),
+    ...(colon < 0 ? [] : [roomId.slice(colon + 1) as ServerName]),
+  ]
+  if (federation === undefined || servers.length === 0) {
+    return err(
+      notFound(`Room ${roomId} is not known to this server, and no server to join through`),
+    )
+  }
+  const joined = await federation.joinRemote(roomId, user, [...new Set(servers)], content)
+  if (!joined.ok) return err(notFound(`Could not join ${roomId}: ${joined.error}`))
+  return ok({ roomId })
 }

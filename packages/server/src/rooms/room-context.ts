@@ -1,4 +1,14 @@
-import type { CryptoProvider, RoomId, ServerName, SigningKey, UserId } from '@rhizome/core'
+import type {
+  CryptoProvider,
+  EventId,
+  JsonObject,
+  Pdu,
+  Result,
+  RoomId,
+  ServerName,
+  SigningKey,
+  UserId,
+} from '@rhizome/core'
 import {
   ClientEventSerializer,
   type TransactionIdLookup,
@@ -28,6 +38,21 @@ export interface RoomServiceDeps {
   readonly transactionIds?: TransactionIdLookup
   /** The profile to put in a user's join; none when absent. */
   readonly profile?: ProfileLookup
+  /** Rooms shared with other servers; without it, every room is this server's alone. */
+  readonly federation?: RoomFederation
+}
+
+/** What the room service asks of federation (src/federation/room-federation.ts). */
+export interface RoomFederation {
+  /** Joins a room this server is not in, through the servers named; the join's event ID. */
+  joinRemote(
+    roomId: RoomId,
+    userId: UserId,
+    servers: readonly ServerName[],
+    content: JsonObject,
+  ): Promise<Result<EventId, string>>
+  /** A new event of this server's, stored: it goes to the other servers in its room. */
+  readonly eventCreated: (pdu: Pdu) => void
 }
 
 /** What the room service's modules share: the dependencies and the objects built from them. */
@@ -43,7 +68,11 @@ export function createRoomContext(deps: RoomServiceDeps): RoomContext {
   return {
     deps,
     pdus,
-    pipeline: new EventPipeline({ ...deps, pdus }),
+    pipeline: new EventPipeline({
+      ...deps,
+      pdus,
+      ...(deps.federation === undefined ? {} : { onPersisted: deps.federation.eventCreated }),
+    }),
     serializer: new ClientEventSerializer({
       storage: deps.storage,
       now: deps.now,

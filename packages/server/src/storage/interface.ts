@@ -157,6 +157,20 @@ export interface RoomWriter {
    * room is unknown and `room` is not given, or when a state group does not exist.
    */
   persistEvent(input: PersistEventInput): Promise<PersistOutcome>
+  /**
+   * Stores events as outliers: held (for their auth chains, as state received from another
+   * server) but not in the timeline, with no stream position and no state groups, in one
+   * transaction. Events already stored are left as they are; returns how many were added. The
+   * room need not be stored yet. An outlier persisted later with persistEvent becomes a timeline
+   * event.
+   */
+  persistOutliers(events: readonly OutlierInput[]): Promise<number>
+}
+
+export interface OutlierInput {
+  readonly pdu: Pdu
+  /** Set for an event that failed its own auth checks. */
+  readonly rejectionReason?: string
 }
 
 export interface ForwardExtremity {
@@ -176,8 +190,10 @@ export interface PersistEventInput {
    * 'advance': the state after this event becomes the room's current state (current_state and
    * memberships follow it). 'keep': the event does not change the current state (for instance an
    * event on a side branch that the caller resolved differently, or a rejected one).
+   * `{ resolved }`: the current state becomes that state, which the caller resolved across the
+   * room's forward extremities after this event (an event from another server on a fork).
    */
-  readonly currentState: 'advance' | 'keep'
+  readonly currentState: 'advance' | 'keep' | { readonly resolved: StateBeforeInput }
   /** The client transaction that sent it, for idempotent retries. */
   readonly txn?: TxnKey
   /** Creates the room's row; required for the first event stored in a room. */

@@ -1,4 +1,4 @@
-import type { UserId } from '@rhizome/core'
+import type { ServerName, UserId } from '@rhizome/core'
 
 /**
  * The metadata of the content repository (client-server-api §Content repository). The bytes live
@@ -53,6 +53,17 @@ export type ThumbnailKey = Pick<
   'mediaId' | 'width' | 'height' | 'method' | 'animated'
 >
 
+/** Media of another server, fetched over federation and kept here. */
+export interface RemoteMedia {
+  readonly origin: ServerName
+  readonly mediaId: string
+  readonly contentType: string | undefined
+  readonly filename: string | undefined
+  readonly size: number
+  readonly sha256: string
+  readonly fetchedTs: number
+}
+
 export interface MediaStore {
   /** Records media whose content is already stored (a plain upload). */
   addUploaded(media: {
@@ -86,4 +97,8 @@ export interface MediaStore {
   getThumbnail(key: ThumbnailKey): Promise<MediaThumbnail | undefined>
   /** Keeps the first thumbnail stored for a key: a concurrent second one is dropped. */
   addThumbnail(thumbnail: MediaThumbnail): Promise<void>
+  /** The kept copy of another server's media, if it was fetched before. */
+  getRemote(origin: ServerName, mediaId: string): Promise<RemoteMedia | undefined>
+  /** Keeps the first copy stored for a media ID: a concurrent second one is dropped. */
+  addRemote(media: RemoteMedia): Promise<void>
 }

@@ -13,7 +13,12 @@ import {
 } from '@rhizome/core'
 import { parseAuthDict } from '../../accounts/uia/auth-dict.js'
 import { E2eeService, type CrossSigningUpload } from '../../e2ee/e2ee-service.js'
-import { parseKeyClaim, parseKeyQuery, parseKeyUpload } from '../../e2ee/key-requests.js'
+import {
+  keyRequestTimeout,
+  parseKeyClaim,
+  parseKeyQuery,
+  parseKeyUpload,
+} from '../../e2ee/key-requests.js'
 import { clientV3Paths, defineEndpoint, handle } from '../../http/endpoint.js'
 import { badJson, serverError, type ServerError } from '../../http/errors.js'
 import { parseSyncToken } from '../../sync/sync-token.js'
@@ -36,14 +41,14 @@ const postKeysQuery = defineEndpoint({
   method: 'POST',
   paths: clientV3Paths('/keys/query'),
   auth: 'required',
-  body: parseKeyQuery,
+  body: withTimeout(parseKeyQuery),
 })
 
 const postKeysClaim = defineEndpoint({
   method: 'POST',
   paths: clientV3Paths('/keys/claim'),
   auth: 'required',
-  body: parseKeyClaim,
+  body: withTimeout(parseKeyClaim),
 })
 
 const getKeysChanges = defineEndpoint({
@@ -87,10 +92,10 @@ export const keyRoutes = [
     e2ee.uploadKeys(requester, body),
   ),
   handle(postKeysQuery, async ({ requester, body }, { e2ee }: KeyRouteServices) =>
-    ok(await e2ee.queryKeys(requester, body)),
+    ok(await e2ee.queryKeys(requester, body.request, body.timeoutMs)),
   ),
   handle(postKeysClaim, async ({ body }, { e2ee }: KeyRouteServices) =>
-    ok(await e2ee.claimKeys(body)),
+    ok(await e2ee.claimKeys(body.request, body.timeoutMs)),
   ),
   handle(getKeysChanges, async ({ requester, query }, { e2ee }: KeyRouteServices) =>
     ok(await e2ee.keyChanges(requester, query.from, query.to)),
@@ -105,6 +110,16 @@ export const keyRoutes = [
     e2ee.sendToDevice(requester, params.eventType, params.txnId, body),
   ),
 ]
+
+/** A body parser that also reads the body's `timeout` (how long other servers may take). */
+function withTimeout<T>(
+  parse: (body: JsonObject) => Result<T, ServerError>,
+): (body: JsonObject) => Result<{ request: T; timeoutMs: number | undefined }, ServerError> {
+  return (body) => {
+    const request = parse(body)
+    return request.ok ? ok({ request: request.value, timeoutMs: keyRequestTimeout(body) }) : request
+  }
+}
 
 export function parseChangesQuery(
   query: URLSearchParams,

@@ -73,8 +73,24 @@ export interface FederationRequester {
   ): Promise<Result<FederationResponse, FederationFailure>>
 }
 
+/** A 2xx response taken as bytes, whatever its type (media downloads are multipart). */
+export interface FederationBytes {
+  readonly status: number
+  readonly contentType: string | undefined
+  readonly body: Uint8Array
+}
+
+export interface FederationBytesRequester {
+  /** A signed GET whose 2xx body is read as bytes, up to `maxBytes`. */
+  requestBytes(
+    destination: ServerName,
+    path: string,
+    options: FederationRequestOptions & { readonly maxBytes: number },
+  ): Promise<Result<FederationBytes, FederationFailure>>
+}
+
 /** A FederationRequester that owns connections, to be closed at shutdown. */
-export interface FederationClient extends FederationRequester {
+export interface FederationClient extends FederationRequester, FederationBytesRequester {
   close(): Promise<void>
 }
 
@@ -129,7 +145,19 @@ export class UndiciFederationClient implements FederationClient {
     options?: FederationRequestOptions,
   ): Promise<Result<FederationResponse, FederationFailure>> {
     const content = body ?? (method === 'PUT' || method === 'POST' ? {} : undefined)
-    return this.#send(destination, method, path, content, true, options)
+    return this.#send(destination, method, path, content, true, options, (response, deadline) =>
+      this.#readResponse(response, deadline),
+    )
+  }
+
+  requestBytes(
+    destination: ServerName,
+    path: string,
+    options: FederationRequestOptions & { readonly maxBytes: number },
+  ): Promise<Result<FederationBytes, FederationFailure>> {
+    return this.#send(destination, 'GET', path, undefined, true, options, (response, deadline) =>
+      this.#readBytes(response, deadline, options.maxBytes),
+    )
   }
 
   get(
@@ -137,21 +165,24 @@ export class UndiciFederationClient implements FederationClient {
     path: string,
     options?: FederationRequestOptions,
   ): Promise<Result<FederationResponse, FederationFailure>> {
-    return this.#send(destination, 'GET', path, undefined, false, options)
+    return this.#send(destination, 'GET', path, undefined, false, options, (response, deadline) =>
+      this.#readResponse(response, deadline),
+    )
   }
 
   close(): Promise<void> {
     return this.#deps.dispatcher.close()
   }
 
-  async #send(
+  async #send<T>(
     destination: ServerName,
     method: 'GET' | 'PUT' | 'POST' | 'DELETE',
     path: string,
     content: JsonObject | undefined,
     signed: boolean,
     options: FederationRequestOptions | undefined,
-  ): Promise<Result<FederationResponse, FederationFailure>> {
+    read: ResponseReader<T>,
+  ): Promise<Result<T, FederationFailure>> {
     if (!REQUEST_PATH.test(path)) {
       return err({
         kind: 'refused',
@@ -177,6 +208,7 @@ export class UndiciFederationClient implements FederationClient {
         signed,
         options,
         deadline,
+        read,
       )
       if (!result.ok) {
         const { kind, message } = result.error
@@ -191,7 +223,7 @@ export class UndiciFederationClient implements FederationClient {
     }
   }
 
-  async #attempt(
+  async #attempt<T>(
     destination: ServerName,
     method: 'GET' | 'PUT' | 'POST' | 'DELETE',
     path: string,
@@ -199,7 +231,8 @@ export class UndiciFederationClient implements FederationClient {
     signed: boolean,
     options: FederationRequestOptions | undefined,
     deadline: Deadline,
-  ): Promise<Result<FederationResponse, FederationFailure>> {
+    read: ResponseReader<T>,
+  ): Promise<Result<T, FederationFailure>> {
     const uri = path + queryString(options?.query)
     const resolved = await deadline.race(this.#deps.discovery.resolve(destination))
     if (resolved === undefined) return err(deadline.failure())
@@ -240,7 +273,7 @@ export class UndiciFederationClient implements FederationClient {
         if (i < targets.length - 1 && isConnectionError(e)) continue
         return err(last)
       }
-      return this.#readResponse(response, deadline)
+      return read(response, deadline)
     }
     return err(last)
   }
@@ -270,6 +303,32 @@ export class UndiciFederationClient implements FederationClient {
       })
     }
     return headers
+  }
+
+  async #readBytes(
+    response: Dispatcher.ResponseData,
+    deadline: Deadline,
+    maxBytes: number,
+  ): Promise<Result<FederationBytes, FederationFailure>> {
+    const status = response.statusCode
+    if (status < 200 || status >= 300) {
+      // An error status always reads as a failure; the branch only satisfies the types.
+      const failed = await this.#readResponse(response, deadline)
+      return failed.ok
+        ? err({ kind: 'http', status, body: null, message: `status ${status}` })
+        : failed
+    }
+    const raw = await readLimited(response.body, declaredLength(response.headers), maxBytes)
+    if (!raw.ok) {
+      if (deadline.signal.aborted) return err(deadline.failure())
+      return err(
+        raw.error.kind === 'failed'
+          ? { kind: 'unreachable', message: `reading the response: ${raw.error.message}` }
+          : { kind: 'http', status, body: null, message: `response larger than ${maxBytes} bytes` },
+      )
+    }
+    const type = response.headers['content-type']
+    return ok({ status, contentType: typeof type === 'string' ? type : undefined, body: raw.value })
   }
 
   async #readResponse(
@@ -305,6 +364,12 @@ export class UndiciFederationClient implements FederationClient {
     return err({ kind: 'http', status, body: body ?? null, message: errorMessage(status, body) })
   }
 }
+
+/** Reads a response into what the caller asked for: JSON, or bytes. */
+type ResponseReader<T> = (
+  response: Dispatcher.ResponseData,
+  deadline: Deadline,
+) => Promise<Result<T, FederationFailure>>
 
 export interface CreateFederationClientOptions {
   readonly serverName: ServerName

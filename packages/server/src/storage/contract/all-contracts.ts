@@ -14,7 +14,9 @@ import { reportsContract } from './reports.contract.js'
 import { remoteKeysContract } from './remote-keys.contract.js'
 import { keyBackupContract } from './key-backup.contract.js'
 import { e2eKeysContract } from './e2e-keys.contract.js'
+import { outliersContract } from './outliers.contract.js'
 import { mediaContract } from './media.contract.js'
+import { remoteMediaContract } from './remote-media.contract.js'
 import { pushersContract } from './pushers.contract.js'
 import { relationsContract } from './relations.contract.js'
 import { searchContract } from './search.contract.js'
@@ -57,7 +59,9 @@ export function runStorageContracts(harness: StorageHarness): void {
   remoteKeysContract(harness)
   keyBackupContract(harness)
   e2eKeysContract(harness)
+  outliersContract(harness)
   pushersContract(harness)
   mediaContract(harness)
+  remoteMediaContract(harness)
   federationQueueContract(harness)
 }

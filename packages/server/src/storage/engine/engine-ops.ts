@@ -36,6 +36,10 @@ export interface EngineOps {
    * relation and search text, when given, are indexed unless that redaction exists.
    */
   insertEvent(row: NewEventRow): void
+  /** An outlier row (no stream position, no state groups); nothing when the event exists. */
+  insertOutlier(row: OutlierRow): void
+  /** Deletes the event's row if it is an outlier, so it can be stored as a timeline event. */
+  deleteOutlier(eventId: EventId): void
   /** Sets redacted_by, and drops the target's relation and search text (they are content). */
   markRedacted(roomId: RoomId, targetId: EventId, redactionId: EventId): void
   applyCurrentState(
@@ -99,6 +103,19 @@ export interface NewEventRow {
   /** Only for an accepted event: what event-index.ts found in its content. */
   readonly relation?: EventRelation
   readonly search?: SearchEntry
+}
+
+export interface OutlierRow {
+  readonly eventId: EventId
+  readonly roomId: RoomId
+  readonly type: string
+  readonly stateKey: string | undefined
+  readonly sender: UserId
+  readonly depth: number
+  readonly originServerTs: number
+  readonly json: string
+  readonly rejectionReason: string | undefined
+  readonly redacts: EventId | undefined
 }
 
 export interface MembershipChange {

@@ -1,5 +1,5 @@
-import type { UserId } from '@rhizome/core'
-import type { MediaContent, MediaRecord, MediaThumbnail } from '../media-store.js'
+import type { ServerName, UserId } from '@rhizome/core'
+import type { MediaContent, MediaRecord, MediaThumbnail, RemoteMedia } from '../media-store.js'
 
 /** A media row as both dialects read it (SQLite flags are 0/1, PostgreSQL ones booleans). */
 export interface MediaRow {
@@ -97,5 +97,42 @@ export function thumbnailFromRow(row: ThumbnailRow): MediaThumbnail {
     size: Number(row.size),
     sha256: row.sha256,
     createdTs: Number(row.created_ts),
+  }
+}
+
+export interface RemoteMediaRow {
+  readonly origin: string
+  readonly media_id: string
+  readonly content_type: string | null
+  readonly filename: string | null
+  readonly size: number | string
+  readonly sha256: string
+  readonly fetched_ts: number | string
+}
+
+export const REMOTE_MEDIA_COLUMNS =
+  'origin, media_id, content_type, filename, size, sha256, fetched_ts' as const
+
+export function remoteMediaValues(media: RemoteMedia): unknown[] {
+  return [
+    media.origin,
+    media.mediaId,
+    media.contentType ?? null,
+    media.filename ?? null,
+    media.size,
+    media.sha256,
+    media.fetchedTs,
+  ]
+}
+
+export function remoteMediaFromRow(row: RemoteMediaRow): RemoteMedia {
+  return {
+    origin: row.origin as ServerName,
+    mediaId: row.media_id,
+    contentType: row.content_type ?? undefined,
+    filename: row.filename ?? undefined,
+    size: Number(row.size),
+    sha256: row.sha256,
+    fetchedTs: Number(row.fetched_ts),
   }
 }

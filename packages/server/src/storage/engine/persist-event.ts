@@ -8,6 +8,7 @@ import {
   type UserId,
 } from '@rhizome/core'
 import type {
+  OutlierInput,
   PersistEventInput,
   PersistOutcome,
   StateBeforeInput,
@@ -64,7 +65,11 @@ export function* persistEventSteps(
   }
 
   const existing = yield* step('findEvent', pdu.eventId)
-  if (existing !== undefined) return duplicate(existing)
+  if (existing !== undefined) {
+    // An outlier is stored again as a timeline event: its row is replaced below.
+    if (isOutlier(existing)) yield* step('deleteOutlier', pdu.eventId)
+    else return duplicate(existing)
+  }
   if (input.txn !== undefined) {
     // Claimed before anything else is written, so that a lost race writes nothing.
     const claimed = yield* step('claimTxn', input.txn, ctx.roomId, pdu.eventId, ctx.now)
@@ -98,16 +103,22 @@ export function* persistEventSteps(
 
   let changes: StateChanges | undefined
   let memberships: { set: MembershipChange[]; remove: UserId[] } | undefined
-  const advance = input.currentState === 'advance' && room.currentStateGroup !== after
-  if (advance) {
-    changes = yield* currentStateChanges(ctx, room.currentStateGroup, after, created)
+  const { currentState } = input
+  const target =
+    currentState === 'advance'
+      ? after
+      : currentState === 'keep'
+        ? undefined
+        : yield* stateBeforeGroup(ctx, currentState.resolved, created)
+  if (target !== undefined && room.currentStateGroup !== target) {
+    changes = yield* currentStateChanges(ctx, room.currentStateGroup, target, created)
     memberships = yield* membershipChanges(changes, input)
   }
 
   // Room rows that do not carry a position: written before the counter is taken.
-  if (changes !== undefined) {
+  if (changes !== undefined && target !== undefined) {
     yield* step('applyCurrentState', ctx.roomId, changes.set, changes.remove)
-    yield* step('setCurrentStateGroup', ctx.roomId, after)
+    yield* step('setCurrentStateGroup', ctx.roomId, target)
   }
   yield* step('setForwardExtremities', ctx.roomId, input.newForwardExtremities)
   if (accepted && pdu.redacts !== undefined) {
@@ -160,6 +171,38 @@ export function* persistEventSteps(
     },
     notification,
   }
+}
+
+/** Stores the events not stored yet as outliers (see RoomWriter.persistOutliers). */
+export function* persistOutliersSteps(
+  roomId: RoomId,
+  events: readonly OutlierInput[],
+): Steps<number> {
+  let added = 0
+  for (const { pdu, rejectionReason } of events) {
+    if (pdu.roomId !== roomId) {
+      throw new Error(`event ${pdu.eventId} is in ${pdu.roomId}, not in ${roomId}`)
+    }
+    if ((yield* step('findEvent', pdu.eventId)) !== undefined) continue
+    yield* step('insertOutlier', {
+      eventId: pdu.eventId,
+      roomId,
+      type: pdu.type,
+      stateKey: pdu.stateKey,
+      sender: pdu.sender,
+      depth: pdu.depth,
+      originServerTs: pdu.originServerTs,
+      json: canonicalJson(pdu.json),
+      rejectionReason,
+      redacts: pdu.redacts,
+    })
+    added++
+  }
+  return added
+}
+
+function isOutlier(existing: ExistingEvent): boolean {
+  return existing.streamPosition === undefined && existing.stateGroupBefore === undefined
 }
 
 function duplicate(existing: ExistingEvent): PersistResult {

@@ -4,6 +4,7 @@ import type {
   GroupEntry,
   MembershipChange,
   NewEventRow,
+  OutlierRow,
   StateGroupEntryRow,
   StateGroupRow,
 } from '../engine/engine-ops.js'
@@ -181,6 +182,34 @@ export class PostgresEngineOps implements AsyncEngineOps {
     const position = rows[0]?.position
     if (position === undefined) throw new Error('the stream position counter is missing')
     return position
+  }
+
+  async insertOutlier(row: OutlierRow): Promise<void> {
+    await this.#db.query(
+      `INSERT INTO events (event_id, room_id, type, state_key, sender, depth, origin_server_ts, json,
+         rejection_reason, redacts)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (event_id) DO NOTHING`,
+      [
+        row.eventId,
+        row.roomId,
+        row.type,
+        row.stateKey ?? null,
+        row.sender,
+        row.depth,
+        row.originServerTs,
+        row.json,
+        row.rejectionReason ?? null,
+        row.redacts ?? null,
+      ],
+    )
+  }
+
+  async deleteOutlier(eventId: EventId): Promise<void> {
+    await this.#db.query(
+      `DELETE FROM events
+       WHERE event_id = $1 AND stream_position IS NULL AND state_group_before IS NULL`,
+      [eventId],
+    )
   }
 
   async insertEvent(row: NewEventRow): Promise<void> {

@@ -1,10 +1,11 @@
-import type { UserId } from '@rhizome/core'
+import type { ServerName, UserId } from '@rhizome/core'
 import type {
   CompleteUploadOutcome,
   MediaContent,
   MediaRecord,
   MediaStore,
   MediaThumbnail,
+  RemoteMedia,
   ThumbnailKey,
 } from '../media-store.js'
 import {
@@ -12,10 +13,14 @@ import {
   MEDIA_CONTENT_COLUMNS,
   mediaContentValues,
   mediaFromRow,
+  REMOTE_MEDIA_COLUMNS,
+  remoteMediaFromRow,
+  remoteMediaValues,
   THUMBNAIL_COLUMNS,
   thumbnailFromRow,
   thumbnailValues,
   type MediaRow,
+  type RemoteMediaRow,
   type ThumbnailRow,
 } from '../engine/media-rows.js'
 import type { Queryable } from './postgres-connection.js'
@@ -125,6 +130,23 @@ export class PostgresMediaStore implements MediaStore {
       `INSERT INTO media_thumbnails (${THUMBNAIL_COLUMNS})
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT DO NOTHING`,
       thumbnailValues(thumbnail),
+    )
+  }
+
+  async getRemote(origin: ServerName, mediaId: string): Promise<RemoteMedia | undefined> {
+    const { rows } = await this.#db.query<RemoteMediaRow>(
+      `SELECT ${REMOTE_MEDIA_COLUMNS} FROM remote_media WHERE origin = $1 AND media_id = $2`,
+      [origin, mediaId],
+    )
+    const row = rows[0]
+    return row && remoteMediaFromRow(row)
+  }
+
+  async addRemote(media: RemoteMedia): Promise<void> {
+    await this.#db.query(
+      `INSERT INTO remote_media (${REMOTE_MEDIA_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7)
+       ON CONFLICT DO NOTHING`,
+      remoteMediaValues(media),
     )
   }
 }

@@ -3,11 +3,12 @@ import type { EventId, ReadonlyStateMap, RoomId } from '@rhizome/core'
 import type { Logger } from '../../logging/logger.js'
 import { KeyedMutex, Semaphore } from '../engine/keyed-mutex.js'
 import { loadStateSteps } from '../engine/load-state.js'
-import { persistEventSteps } from '../engine/persist-event.js'
+import { persistEventSteps, persistOutliersSteps } from '../engine/persist-event.js'
 import { StateCache } from '../engine/state-cache.js'
 import { runAsync } from '../engine/steps.js'
 import type {
   ForwardExtremity,
+  OutlierInput,
   PersistEventInput,
   PersistOutcome,
   RoomWriter,
@@ -339,6 +340,23 @@ class PostgresRoomWriter implements RoomWriter {
         )
         // The notification went out with the commit (pg_notify), to this process too.
         return result.outcome
+      } finally {
+        if (!transactionState.settled) this.healthy = false
+      }
+    })
+  }
+
+  persistOutliers(events: readonly OutlierInput[]): Promise<number> {
+    return this.#run(async () => {
+      const transactionState = { settled: false }
+      try {
+        return await transaction(
+          this.#session.client,
+          () => runAsync(persistOutliersSteps(this.roomId, events), this.#ops),
+          () => {
+            transactionState.settled = true
+          },
+        )
       } finally {
         if (!transactionState.settled) this.healthy = false
       }

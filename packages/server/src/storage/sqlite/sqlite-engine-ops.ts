@@ -5,6 +5,7 @@ import type {
   GroupEntry,
   MembershipChange,
   NewEventRow,
+  OutlierRow,
   StateGroupEntryRow,
   StateGroupRow,
 } from '../engine/engine-ops.js'
@@ -169,6 +170,32 @@ export class SqliteEngineOps implements EngineOps {
     )
     if (row === undefined) throw new Error('the stream position counter is missing')
     return row.position
+  }
+
+  insertOutlier(row: OutlierRow): void {
+    this.#q.run(
+      `INSERT INTO events (event_id, room_id, type, state_key, sender, depth, origin_server_ts, json,
+         rejection_reason, redacts)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (event_id) DO NOTHING`,
+      row.eventId,
+      row.roomId,
+      row.type,
+      row.stateKey ?? null,
+      row.sender,
+      row.depth,
+      row.originServerTs,
+      row.json,
+      row.rejectionReason ?? null,
+      row.redacts ?? null,
+    )
+  }
+
+  deleteOutlier(eventId: EventId): void {
+    this.#q.run(
+      `DELETE FROM events
+       WHERE event_id = ? AND stream_position IS NULL AND state_group_before IS NULL`,
+      eventId,
+    )
   }
 
   insertEvent(row: NewEventRow): void {

@@ -1,10 +1,11 @@
-import type { UserId } from '@rhizome/core'
+import type { ServerName, UserId } from '@rhizome/core'
 import type {
   CompleteUploadOutcome,
   MediaContent,
   MediaRecord,
   MediaStore,
   MediaThumbnail,
+  RemoteMedia,
   ThumbnailKey,
 } from '../media-store.js'
 import {
@@ -12,10 +13,14 @@ import {
   MEDIA_CONTENT_COLUMNS,
   mediaContentValues,
   mediaFromRow,
+  REMOTE_MEDIA_COLUMNS,
+  remoteMediaFromRow,
+  remoteMediaValues,
   THUMBNAIL_COLUMNS,
   thumbnailFromRow,
   thumbnailValues,
   type MediaRow,
+  type RemoteMediaRow,
   type ThumbnailRow,
 } from '../engine/media-rows.js'
 import { settle, sqlBool, type SqliteStatements } from './sqlite-statements.js'
@@ -156,6 +161,27 @@ export class SqliteMediaStore implements MediaStore {
         `INSERT INTO media_thumbnails (${THUMBNAIL_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT DO NOTHING`,
         ...bindable(thumbnailValues(thumbnail)),
+      )
+    })
+  }
+
+  getRemote(origin: ServerName, mediaId: string): Promise<RemoteMedia | undefined> {
+    return settle(() => {
+      const row = this.#q.one<RemoteMediaRow>(
+        `SELECT ${REMOTE_MEDIA_COLUMNS} FROM remote_media WHERE origin = ? AND media_id = ?`,
+        origin,
+        mediaId,
+      )
+      return row && remoteMediaFromRow(row)
+    })
+  }
+
+  addRemote(media: RemoteMedia): Promise<void> {
+    return settle(() => {
+      this.#q.run(
+        `INSERT INTO remote_media (${REMOTE_MEDIA_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT DO NOTHING`,
+        ...remoteMediaValues(media),
       )
     })
   }

@@ -657,4 +657,23 @@ CREATE UNIQUE INDEX federation_outbox_event_once ON federation_outbox (destinati
   WHERE kind = 'pdu';
 `,
   },
+  {
+    version: 18,
+    name: 'remote_media',
+    // Media of other servers fetched over federation and kept, by the server and media ID of its
+    // mxc:// URI (server-server-api §Content Repository). The bytes sit with local media's, named
+    // by their SHA-256 (media/media-files.ts).
+    sql: `
+CREATE TABLE remote_media (
+  origin TEXT NOT NULL,
+  media_id TEXT NOT NULL,
+  content_type TEXT,
+  filename TEXT,
+  size INTEGER NOT NULL,
+  sha256 TEXT NOT NULL,
+  fetched_ts INTEGER NOT NULL,
+  PRIMARY KEY (origin, media_id)
+) STRICT, WITHOUT ROWID;
+`,
+  },
 ]

@@ -4,12 +4,13 @@ import Database from 'better-sqlite3'
 import type { EventId, ReadonlyStateMap, RoomId } from '@rhizome/core'
 import { KeyedMutex } from '../engine/keyed-mutex.js'
 import { loadStateSteps } from '../engine/load-state.js'
-import { persistEventSteps } from '../engine/persist-event.js'
+import { persistEventSteps, persistOutliersSteps } from '../engine/persist-event.js'
 import { StateCache } from '../engine/state-cache.js'
 import { runSync } from '../engine/steps.js'
 import { StreamEmitter } from '../engine/stream-emitter.js'
 import type {
   ForwardExtremity,
+  OutlierInput,
   PersistEventInput,
   PersistOutcome,
   RoomWriter,
@@ -214,7 +215,12 @@ class SqliteStorage implements Storage {
 
   withRoomWriteLock<T>(roomId: RoomId, fn: (room: RoomWriter) => Promise<T>): Promise<T> {
     return this.#locks.run(roomId, async () => {
-      const writer = new SqliteRoomWriter(roomId, this.#q, (input) => this.#persist(roomId, input))
+      const writer = new SqliteRoomWriter(
+        roomId,
+        this.#q,
+        (input) => this.#persist(roomId, input),
+        (events) => this.#persistOutliers(roomId, events),
+      )
       try {
         return await fn(writer)
       } finally {
@@ -236,6 +242,13 @@ class SqliteStorage implements Storage {
     return result.outcome
   }
 
+  #persistOutliers(roomId: RoomId, events: readonly OutlierInput[]): number {
+    const ops = new SqliteEngineOps(this.#q)
+    return this.#db
+      .transaction(() => runSync(persistOutliersSteps(roomId, events), ops))
+      .immediate()
+  }
+
   close(): Promise<void> {
     if (!this.#closed) {
       this.#closed = true
@@ -250,16 +263,19 @@ class SqliteRoomWriter implements RoomWriter {
   readonly roomId: RoomId
   readonly #q: SqliteStatements
   readonly #persist: (input: PersistEventInput) => PersistOutcome
+  readonly #persistOutliers: (events: readonly OutlierInput[]) => number
   #valid = true
 
   constructor(
     roomId: RoomId,
     statements: SqliteStatements,
     persist: (input: PersistEventInput) => PersistOutcome,
+    persistOutliers: (events: readonly OutlierInput[]) => number,
   ) {
     this.roomId = roomId
     this.#q = statements
     this.#persist = persist
+    this.#persistOutliers = persistOutliers
   }
 
   expire(): void {
@@ -298,6 +314,13 @@ class SqliteRoomWriter implements RoomWriter {
     return settle(() => {
       this.#check()
       return this.#persist(input)
+    })
+  }
+
+  persistOutliers(events: readonly OutlierInput[]): Promise<number> {
+    return settle(() => {
+      this.#check()
+      return this.#persistOutliers(events)
     })
   }
 }

@@ -1,0 +1,163 @@
+import {
+  computeEventId,
+  generateSigningKey,
+  hashAndSignEvent,
+  roomVersionRules,
+  type EventId,
+  type JsonObject,
+  type RoomId,
+  type ServerName,
+} from '@rhizome/core'
+import { describe, expect, it } from 'vitest'
+import { PduLoader } from '../../rooms/pdu-loader.js'
+import type { RoomService } from '../../rooms/room-service.js'
+import type { Storage } from '../../storage/interface.js'
+import { testRoomService } from '../../testing/http-test-client.js'
+import { expectMatchesSpec } from '../../testing/openapi-spec.js'
+import { crypto, must, SERVER_NAME, SIGNING_KEY, userId } from '../../testing/room-kit.js'
+import { roomTestStorages, useRoomStorage } from '../../testing/room-storages.js'
+import { makeJoin, sendJoin, type ResidentJoinDeps } from './resident-join.js'
+
+const REMOTE = 'remote.example' as ServerName
+const remoteKey = generateSigningKey(crypto, 'r1')
+const bob = userId('bob', REMOTE)
+
+async function setUp(
+  storage: Storage,
+): Promise<{ deps: ResidentJoinDeps; rooms: RoomService; roomId: RoomId }> {
+  const rooms = testRoomService(storage)
+  const alice = { userId: userId('alice'), deviceId: 'A', isGuest: false }
+  const roomId = must(
+    await rooms.createRoom(alice, {
+      visibility: 'public',
+      invite: [],
+      initialState: [],
+      preset: 'public_chat',
+      isDirect: false,
+    }),
+  )
+  const deps: ResidentJoinDeps = {
+    storage,
+    pdus: new PduLoader(storage.events),
+    crypto,
+    keys: {
+      verifyKey: (server, keyId) =>
+        Promise.resolve(
+          server === REMOTE && keyId === remoteKey.keyId
+            ? { ok: true, value: remoteKey.publicKey }
+            : { ok: false, error: 'unknown key' },
+        ),
+    },
+    serverName: SERVER_NAME,
+    signingKey: SIGNING_KEY,
+    now: Date.now,
+    roomRules: async (id) => {
+      const room = await storage.rooms.getRoom(id)
+      return room === undefined ? undefined : roomVersionRules(room.version)
+    },
+  }
+  return { deps, rooms, roomId }
+}
+
+/** What the joining server does with a template: hash, sign, and name the event. */
+function signTemplate(template: JsonObject, version: string): { json: JsonObject; id: EventId } {
+  const rules = roomVersionRules(version)
+  if (rules === undefined) throw new Error('no version')
+  const json = hashAndSignEvent(template, rules, REMOTE, remoteKey, crypto)
+  return { json, id: must(computeEventId(json, rules, crypto)) }
+}
+
+describe.each(roomTestStorages())('joining a room through this server ($name)', (kind) => {
+  const open = useRoomStorage(kind)
+
+  it('hands out a template and takes the signed join, answering with the state before it', async () => {
+    const storage = await open()
+    const { deps, roomId } = await setUp(storage)
+    const made = must(await makeJoin(deps, REMOTE, roomId, bob, ['1', '10', '11', '12']))
+    expectMatchesSpec(
+      'server-server',
+      'joins-v1.yaml',
+      'GET',
+      '/_matrix/federation/v1/make_join/{roomId}/{userId}',
+      200,
+      made,
+    )
+    expect(made.event).toMatchObject({
+      type: 'm.room.member',
+      state_key: bob,
+      sender: bob,
+      room_id: roomId,
+      origin: SERVER_NAME,
+      content: { membership: 'join' },
+    })
+    expect(made.event['signatures']).toBeUndefined()
+    const { json, id } = signTemplate(made.event, made.room_version)
+    const joined = must(await sendJoin(deps, REMOTE, roomId, id, json))
+    expectMatchesSpec(
+      'server-server',
+      'joins-v2.yaml',
+      'PUT',
+      '/_matrix/federation/v2/send_join/{roomId}/{eventId}',
+      200,
+      joined,
+    )
+    const stateTypes = joined.state.map((e) => JSON.stringify([e['type'], e['state_key']]))
+    expect(stateTypes).toContain(JSON.stringify(['m.room.create', '']))
+    expect(stateTypes).toContain(JSON.stringify(['m.room.power_levels', '']))
+    expect(stateTypes).not.toContain(JSON.stringify(['m.room.member', bob]))
+    expect(joined.servers_in_room).toEqual([REMOTE, SERVER_NAME].sort())
+    expect(await storage.rooms.joinedMembers(roomId)).toContain(bob)
+    // Sent again, it is the same join: answered the same way.
+    const again = must(await sendJoin(deps, REMOTE, roomId, id, json))
+    expect(again.state.length).toBe(joined.state.length)
+  })
+
+  it('refuses what it must refuse', async () => {
+    const storage = await open()
+    const { deps, rooms, roomId } = await setUp(storage)
+    const version = (await storage.rooms.getRoom(roomId))?.version ?? ''
+    const elsewhere = await makeJoin(deps, 'other.example' as ServerName, roomId, bob, [version])
+    expect(!elsewhere.ok && elsewhere.error.errcode).toBe('M_FORBIDDEN')
+    const old = await makeJoin(deps, REMOTE, roomId, bob, ['1'])
+    expect(!old.ok && [old.error.errcode, old.error.extra]).toEqual([
+      'M_INCOMPATIBLE_ROOM_VERSION',
+      { room_version: version },
+    ])
+    const unknown = await makeJoin(deps, REMOTE, '!nowhere:example.org' as RoomId, bob, [version])
+    expect(!unknown.ok && unknown.error.errcode).toBe('M_NOT_FOUND')
+    must(
+      await rooms.ban({ userId: userId('alice'), deviceId: 'A', isGuest: false }, roomId, bob, {}),
+    )
+    const banned = await makeJoin(deps, REMOTE, roomId, userId('carol', REMOTE), [version])
+    expect(banned.ok).toBe(true)
+    const bobBanned = await makeJoin(deps, REMOTE, roomId, bob, [version])
+    expect(!bobBanned.ok && bobBanned.error.errcode).toBe('M_FORBIDDEN')
+
+    const made = must(await makeJoin(deps, REMOTE, roomId, userId('carol', REMOTE), [version]))
+    const { json, id } = signTemplate(made.event, version)
+    const wrongId = await sendJoin(deps, REMOTE, roomId, `$${'A'.repeat(43)}` as EventId, json)
+    expect(!wrongId.ok && wrongId.error.errcode).toBe('M_BAD_JSON')
+    // Signed by a key that is not the server's: refused.
+    const rules = roomVersionRules(version)
+    if (rules === undefined) throw new Error('no version')
+    const forged = hashAndSignEvent(
+      made.event,
+      rules,
+      REMOTE,
+      generateSigningKey(crypto, 'r1'),
+      crypto,
+    )
+    const refused = await sendJoin(
+      deps,
+      REMOTE,
+      roomId,
+      must(computeEventId(forged, rules, crypto)),
+      forged,
+    )
+    expect(!refused.ok && refused.error.errcode).toBe('M_BAD_JSON')
+    // A copy with its content changed on the way is taken in its redacted form (the spec's rule).
+    const changed = { ...json, content: { membership: 'join', displayname: 'changed on the way' } }
+    const redacted = must(await sendJoin(deps, REMOTE, roomId, id, changed))
+    expect((redacted.event['content'] as JsonObject)['displayname']).toBeUndefined()
+  })
+})

@@ -1,0 +1,89 @@
+/**
+ * What the room service needs of federation (rooms/room-context.ts RoomFederation): joining a
+ * room that lives on other servers, and sending this server's new events to the other servers in
+ * their rooms through the durable outgoing queue.
+ *
+ * An event is queued right after it is stored. A crash between the two loses that event's
+ * delivery until the room's next event reaches the other servers, which then fetch what they
+ * missed (/get_missing_events).
+ */
+import {
+  err,
+  userIdServerName,
+  type EventId,
+  type JsonObject,
+  type Pdu,
+  type Result,
+  type RoomId,
+  type ServerName,
+  type UserId,
+} from '@rhizome/core'
+import type { Logger } from '../logging/logger.js'
+import type { RoomFederation } from '../rooms/room-context.js'
+import type { Storage } from '../storage/interface.js'
+import { joinRemoteRoom, type RemoteJoinDeps } from './membership/remote-join.js'
+import type { FederationSender } from './sender/federation-sender.js'
+
+export interface RoomFederationDeps {
+  readonly storage: Pick<Storage, 'rooms'>
+  readonly serverName: ServerName
+  /** Undefined when federation is switched off: nothing is sent, no remote room joined. */
+  readonly sender: Pick<FederationSender, 'enqueuePdu'> | undefined
+  readonly remoteJoin: RemoteJoinDeps | undefined
+  readonly logger: Pick<Logger, 'warn'>
+}
+
+export interface RoomFederationHooks extends RoomFederation {
+  /** Sends another server's event on to the room's other servers (a join made through us). */
+  readonly forward: (pdu: Pdu, except: ServerName) => void
+}
+
+export function createRoomFederation(deps: RoomFederationDeps): RoomFederationHooks {
+  const send = (pdu: Pdu, except: ServerName | undefined): void => {
+    const { sender } = deps
+    if (sender === undefined) return
+    void (async () => {
+      const destinations = await destinationsOf(deps, pdu)
+      const others = destinations.filter((server) => server !== except)
+      if (others.length === 0) return
+      await sender.enqueuePdu(others, { roomId: pdu.roomId, eventId: pdu.eventId, pdu: pdu.json })
+    })().catch((error: unknown) => {
+      deps.logger.warn(
+        { err: error, event_id: pdu.eventId },
+        'could not queue an event for other servers',
+      )
+    })
+  }
+  return {
+    joinRemote: (
+      roomId: RoomId,
+      userId: UserId,
+      servers: readonly ServerName[],
+      content: JsonObject,
+    ): Promise<Result<EventId, string>> =>
+      deps.remoteJoin === undefined
+        ? Promise.resolve(err('federation is switched off'))
+        : joinRemoteRoom(deps.remoteJoin, { roomId, userId, servers, content }),
+    eventCreated: (pdu) => {
+      send(pdu, undefined)
+    },
+    forward: (pdu, except) => {
+      send(pdu, except)
+    },
+  }
+}
+
+/**
+ * The servers of the room's joined members, and of a member event's subject (an invite, a kick
+ * or a ban reaches the server of the user it is about), without this one.
+ */
+async function destinationsOf(deps: RoomFederationDeps, pdu: Pdu): Promise<ServerName[]> {
+  const members = await deps.storage.rooms.joinedMembers(pdu.roomId)
+  const servers = new Set(members.map(userIdServerName))
+  if (pdu.type === 'm.room.member' && pdu.stateKey !== undefined) {
+    const colon = pdu.stateKey.indexOf(':')
+    if (colon > 0) servers.add(pdu.stateKey.slice(colon + 1) as ServerName)
+  }
+  servers.delete(deps.serverName)
+  return [...servers].sort()
+}

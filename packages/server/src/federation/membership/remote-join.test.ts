@@ -1,7 +1,6 @@
 import {
   generateSigningKey,
   isJsonObject,
-  roomVersionRules,
   type EventId,
   type JsonObject,
   type RoomId,
@@ -10,8 +9,8 @@ import {
 import { describe, expect, it } from 'vitest'
 import { PduLoader } from '../../rooms/pdu-loader.js'
 import type { Storage } from '../../storage/interface.js'
-import { testRoomService } from '../../testing/http-test-client.js'
-import { crypto, must, SERVER_NAME, SIGNING_KEY, userId } from '../../testing/room-kit.js'
+import { knownKeys, publicRoom, storedRoomRules } from '../../testing/federation-fixtures.js'
+import { crypto, SERVER_NAME, SIGNING_KEY, userId } from '../../testing/room-kit.js'
 import { roomTestStorages, useRoomStorage } from '../../testing/room-storages.js'
 import type { FederationRequester } from '../transport/federation-client.js'
 import { joinRemoteRoom, type RemoteJoinDeps } from './remote-join.js'
@@ -22,30 +21,10 @@ const joinerKey = generateSigningKey(crypto, 'j1')
 const bob = userId('bob', JOINER)
 
 /** Both servers' keys, as each would fetch them. */
-const keys = {
-  verifyKey: (server: ServerName, keyId: string) => {
-    const key = server === JOINER ? joinerKey : server === SERVER_NAME ? SIGNING_KEY : undefined
-    return Promise.resolve(
-      key !== undefined && key.keyId === keyId
-        ? { ok: true as const, value: key.publicKey }
-        : { ok: false as const, error: 'unknown key' },
-    )
-  },
-}
+const keys = knownKeys({ [JOINER]: joinerKey, [SERVER_NAME]: SIGNING_KEY })
 
 async function resident(storage: Storage): Promise<{ deps: ResidentJoinDeps; roomId: RoomId }> {
-  const rooms = testRoomService(storage)
-  const alice = { userId: userId('alice'), deviceId: 'A', isGuest: false }
-  const roomId = must(
-    await rooms.createRoom(alice, {
-      visibility: 'public',
-      invite: [],
-      initialState: [],
-      preset: 'public_chat',
-      isDirect: false,
-      name: 'Over the wire',
-    }),
-  )
+  const { roomId } = await publicRoom(storage, 'Over the wire')
   const deps: ResidentJoinDeps = {
     storage,
     pdus: new PduLoader(storage.events),
@@ -54,10 +33,7 @@ async function resident(storage: Storage): Promise<{ deps: ResidentJoinDeps; roo
     serverName: SERVER_NAME,
     signingKey: SIGNING_KEY,
     now: Date.now,
-    roomRules: async (id) => {
-      const room = await storage.rooms.getRoom(id)
-      return room === undefined ? undefined : roomVersionRules(room.version)
-    },
+    roomRules: storedRoomRules(storage),
   }
   return { deps, roomId }
 }

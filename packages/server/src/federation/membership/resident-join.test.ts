@@ -12,7 +12,7 @@ import { describe, expect, it } from 'vitest'
 import { PduLoader } from '../../rooms/pdu-loader.js'
 import type { RoomService } from '../../rooms/room-service.js'
 import type { Storage } from '../../storage/interface.js'
-import { testRoomService } from '../../testing/http-test-client.js'
+import { knownKeys, publicRoom, storedRoomRules } from '../../testing/federation-fixtures.js'
 import { expectMatchesSpec } from '../../testing/openapi-spec.js'
 import { crypto, must, SERVER_NAME, SIGNING_KEY, userId } from '../../testing/room-kit.js'
 import { roomTestStorages, useRoomStorage } from '../../testing/room-storages.js'
@@ -25,36 +25,16 @@ const bob = userId('bob', REMOTE)
 async function setUp(
   storage: Storage,
 ): Promise<{ deps: ResidentJoinDeps; rooms: RoomService; roomId: RoomId }> {
-  const rooms = testRoomService(storage)
-  const alice = { userId: userId('alice'), deviceId: 'A', isGuest: false }
-  const roomId = must(
-    await rooms.createRoom(alice, {
-      visibility: 'public',
-      invite: [],
-      initialState: [],
-      preset: 'public_chat',
-      isDirect: false,
-    }),
-  )
+  const { rooms, roomId } = await publicRoom(storage)
   const deps: ResidentJoinDeps = {
     storage,
     pdus: new PduLoader(storage.events),
     crypto,
-    keys: {
-      verifyKey: (server, keyId) =>
-        Promise.resolve(
-          server === REMOTE && keyId === remoteKey.keyId
-            ? { ok: true, value: remoteKey.publicKey }
-            : { ok: false, error: 'unknown key' },
-        ),
-    },
+    keys: knownKeys({ [REMOTE]: remoteKey }),
     serverName: SERVER_NAME,
     signingKey: SIGNING_KEY,
     now: Date.now,
-    roomRules: async (id) => {
-      const room = await storage.rooms.getRoom(id)
-      return room === undefined ? undefined : roomVersionRules(room.version)
-    },
+    roomRules: storedRoomRules(storage),
   }
   return { deps, rooms, roomId }
 }

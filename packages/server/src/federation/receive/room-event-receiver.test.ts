@@ -1,7 +1,6 @@
 import {
   buildEvent,
   generateSigningKey,
-  roomVersionRules,
   selectAuthEvents,
   type EventId,
   type JsonObject,
@@ -14,7 +13,7 @@ import type { Requester } from '../../http/authenticate.js'
 import { PduLoader } from '../../rooms/pdu-loader.js'
 import type { RoomService } from '../../rooms/room-service.js'
 import type { Storage } from '../../storage/interface.js'
-import { testRoomService } from '../../testing/http-test-client.js'
+import { publicRoom, storedRoomRules } from '../../testing/federation-fixtures.js'
 import { crypto, must, userId } from '../../testing/room-kit.js'
 import { roomTestStorages, useRoomStorage } from '../../testing/room-storages.js'
 import { receiveRoomEvent, SOFT_FAILED, type ReceiveOutcome } from './room-event-receiver.js'
@@ -34,20 +33,8 @@ interface World {
 }
 
 async function world(storage: Storage): Promise<World> {
-  const rooms = testRoomService(storage)
-  const alice: Requester = { userId: userId('alice'), deviceId: 'A', isGuest: false }
-  must(await storage.accounts.createUser({ userId: alice.userId, createdTs: 1 }))
-  const roomId = must(
-    await rooms.createRoom(alice, {
-      visibility: 'public',
-      invite: [],
-      initialState: [],
-      preset: 'public_chat',
-      isDirect: false,
-    }),
-  )
-  const room = await storage.rooms.getRoom(roomId)
-  const rules = roomVersionRules(room?.version ?? '')
+  const { rooms, roomId, alice } = await publicRoom(storage)
+  const rules = await storedRoomRules(storage)(roomId)
   if (rules === undefined) throw new Error('no room version')
   return { storage, rooms, roomId, rules, alice, pdus: new PduLoader(storage.events) }
 }

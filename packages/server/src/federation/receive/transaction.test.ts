@@ -14,7 +14,7 @@ import {
 import { describe, expect, it } from 'vitest'
 import { PduLoader } from '../../rooms/pdu-loader.js'
 import type { Storage } from '../../storage/interface.js'
-import { testRoomService } from '../../testing/http-test-client.js'
+import { knownKeys, publicRoom, storedRoomRules } from '../../testing/federation-fixtures.js'
 import { crypto, must, userId } from '../../testing/room-kit.js'
 import { roomTestStorages, useRoomStorage } from '../../testing/room-storages.js'
 import {
@@ -29,33 +29,13 @@ const remoteKey = generateSigningKey(crypto, 'r1')
 const bob = userId('bob', REMOTE)
 
 async function setUp(storage: Storage): Promise<{ roomId: RoomId; deps: TransactionDeps }> {
-  const rooms = testRoomService(storage)
-  const alice = { userId: userId('alice'), deviceId: 'A', isGuest: false }
-  const roomId = must(
-    await rooms.createRoom(alice, {
-      visibility: 'public',
-      invite: [],
-      initialState: [],
-      preset: 'public_chat',
-      isDirect: false,
-    }),
-  )
+  const { roomId } = await publicRoom(storage)
   const deps: TransactionDeps = {
     storage,
     pdus: new PduLoader(storage.events),
     crypto,
-    keys: {
-      verifyKey: (server, keyId) =>
-        Promise.resolve(
-          server === REMOTE && keyId === remoteKey.keyId
-            ? { ok: true, value: remoteKey.publicKey }
-            : { ok: false, error: 'unknown key' },
-        ),
-    },
-    roomRules: async (id) => {
-      const room = await storage.rooms.getRoom(id)
-      return room === undefined ? undefined : roomVersionRules(room.version)
-    },
+    keys: knownKeys({ [REMOTE]: remoteKey }),
+    roomRules: storedRoomRules(storage),
   }
   return { roomId, deps }
 }

@@ -166,6 +166,7 @@ export async function startHomeserver(
           now,
         }
       : undefined,
+    remote: config.federation.enabled ? createRemoteQueries(requester) : undefined,
     logger,
   })
   const rooms = createRoomService({

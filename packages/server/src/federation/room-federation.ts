@@ -9,6 +9,7 @@
  */
 import {
   err,
+  ok,
   userIdServerName,
   type EventId,
   type JsonObject,
@@ -18,10 +19,12 @@ import {
   type ServerName,
   type UserId,
 } from '@rhizome/core'
+import { notFound } from '../http/errors.js'
 import type { Logger } from '../logging/logger.js'
 import type { RoomFederation } from '../rooms/room-context.js'
 import type { Storage } from '../storage/interface.js'
 import { joinRemoteRoom, type RemoteJoinDeps } from './membership/remote-join.js'
+import type { RemoteQueries } from './queries/remote-queries.js'
 import type { FederationSender } from './sender/federation-sender.js'
 
 export interface RoomFederationDeps {
@@ -30,6 +33,8 @@ export interface RoomFederationDeps {
   /** Undefined when federation is switched off: nothing is sent, no remote room joined. */
   readonly sender: Pick<FederationSender, 'enqueuePdu'> | undefined
   readonly remoteJoin: RemoteJoinDeps | undefined
+  /** Asks other servers about their aliases; undefined when federation is switched off. */
+  readonly remote: Pick<RemoteQueries, 'resolveAlias'> | undefined
   readonly logger: Pick<Logger, 'warn'>
 }
 
@@ -64,6 +69,13 @@ export function createRoomFederation(deps: RoomFederationDeps): RoomFederationHo
       deps.remoteJoin === undefined
         ? Promise.resolve(err('federation is switched off'))
         : joinRemoteRoom(deps.remoteJoin, { roomId, userId, servers, content }),
+    resolveAlias: async (alias) => {
+      if (deps.remote === undefined) {
+        return err(notFound(`Room alias ${alias} is on another server, and federation is off`))
+      }
+      const found = await deps.remote.resolveAlias(alias)
+      return found.ok ? ok({ roomId: found.value.room_id, servers: found.value.servers }) : found
+    },
     eventCreated: (pdu) => {
       send(pdu, undefined)
     },

@@ -8,6 +8,7 @@
 import {
   err,
   ok,
+  roomAliasServerName,
   userIdServerName,
   type EventId,
   type JsonObject,
@@ -42,14 +43,29 @@ export async function joinRoom(
   target: RoomTarget,
   change: MembershipChange,
 ): Promise<Result<Joined, ServerError>> {
-  const resolved = await resolveRoom(ctx, target)
-  if (!resolved.ok) return resolved
-  const roomId = resolved.value
+  const { federation } = ctx.deps
+  let servers = change.servers ?? []
+  let roomId: RoomId
+  if (
+    target.kind === 'alias' &&
+    federation !== undefined &&
+    roomAliasServerName(target.alias) !== ctx.deps.serverName
+  ) {
+    // Another server's alias: that server names the room and who is in it.
+    const remote = await federation.resolveAlias(target.alias)
+    if (!remote.ok) return remote
+    roomId = remote.value.roomId
+    servers = [...servers, ...remote.value.servers]
+  } else {
+    const resolved = await resolveRoom(ctx, target)
+    if (!resolved.ok) return resolved
+    roomId = resolved.value
+  }
   const rules = await ctx.pipeline.roomRules(roomId)
   const user = requester.userId
   const content = await withProfile(ctx, user, { membership: 'join' })
   if (change.reason !== undefined) content['reason'] = change.reason
-  if (rules === undefined) return joinElsewhere(ctx, roomId, user, change, content)
+  if (rules === undefined) return joinElsewhere(ctx, roomId, user, servers, content)
 
   const precheck: Precheck = async (room) => {
     const current = await room.stateEvent('m.room.member', user)
@@ -229,15 +245,12 @@ async function joinElsewhere(
   ctx: RoomContext,
   roomId: RoomId,
   user: UserId,
-  change: MembershipChange,
+  via: readonly ServerName[],
   content: JsonObject,
 ): Promise<Result<Joined, ServerError>> {
   const federation = ctx.deps.federation
   const colon = roomId.indexOf(':')
-  const servers = [
-    ...(change.servers ?? []),
-    ...(colon < 0 ? [] : [roomId.slice(colon + 1) as ServerName]),
-  ]
+  const servers = [...via, ...(colon < 0 ? [] : [roomId.slice(colon + 1) as ServerName])]
   if (federation === undefined || servers.length === 0) {
     return err(
       notFound(`Room ${roomId} is not known to this server, and no server to join through`),

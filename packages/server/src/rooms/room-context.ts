@@ -4,6 +4,7 @@ import type {
   JsonObject,
   Pdu,
   Result,
+  RoomAlias,
   RoomId,
   ServerName,
   SigningKey,
@@ -15,6 +16,7 @@ import {
   type Viewer,
 } from '../events/client-event-serializer.js'
 import type { Requester } from '../http/authenticate.js'
+import type { ServerError } from '../http/errors.js'
 import type { Storage } from '../storage/interface.js'
 import { EventPipeline } from './event-pipeline.js'
 import { RoomHistoryView } from './history-visibility.js'
@@ -53,6 +55,12 @@ export interface RoomFederation {
   ): Promise<Result<EventId, string>>
   /** A new event of this server's, stored: it goes to the other servers in its room. */
   readonly eventCreated: (pdu: Pdu) => void
+  /** The room an alias of another server names, with servers to join through. */
+  resolveAlias(
+    alias: RoomAlias,
+  ): Promise<
+    Result<{ readonly roomId: RoomId; readonly servers: readonly ServerName[] }, ServerError>
+  >
 }
 
 /** What the room service's modules share: the dependencies and the objects built from them. */

@@ -7,19 +7,8 @@
 import { MsgType, type MatrixClient } from 'matrix-js-sdk'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { BACKENDS } from './harness/backends.js'
-import { startFederation, type Federation } from './harness/federation.js'
+import { messageBodies, startFederation, type Federation } from './harness/federation.js'
 import { clientFor, eventually, registerAccount, startSyncing } from './harness/matrix-clients.js'
-
-function bodies(client: MatrixClient, roomId: string): string[] {
-  return (
-    client
-      .getRoom(roomId)
-      ?.getLiveTimeline()
-      .getEvents()
-      .filter((e) => e.getType() === 'm.room.message')
-      .map((e) => String(e.getContent()['body'])) ?? []
-  )
-}
 
 describe('a room shared by two servers', () => {
   let federation: Federation
@@ -61,9 +50,12 @@ describe('a room shared by two servers', () => {
     )
 
     await alice.sendMessage(roomId, { msgtype: MsgType.Text, body: 'hello from A' })
-    await eventually(() => bodies(bob, roomId).includes('hello from A'), 'A’s message at B')
+    await eventually(() => messageBodies(bob, roomId).includes('hello from A'), 'A’s message at B')
     await bob.sendMessage(roomId, { msgtype: MsgType.Text, body: 'hello from B' })
-    await eventually(() => bodies(alice, roomId).includes('hello from B'), 'B’s message at A')
+    await eventually(
+      () => messageBodies(alice, roomId).includes('hello from B'),
+      'B’s message at A',
+    )
     // Both servers hold the same current state.
     const stateAt = async (baseUrl: string, token: string): Promise<string[]> => {
       const response = await fetch(

@@ -5,21 +5,9 @@
  * with the same room state and the same events.
  */
 import { MsgType, type MatrixClient } from 'matrix-js-sdk'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { BACKENDS } from './harness/backends.js'
-import { startFederation, type Federation } from './harness/federation.js'
+import { describe, expect, it } from 'vitest'
+import { messageBodies, useThreeServers } from './harness/federation.js'
 import { clientFor, eventually, registerAccount, startSyncing } from './harness/matrix-clients.js'
-
-function bodies(client: MatrixClient, roomId: string): string[] {
-  return (
-    client
-      .getRoom(roomId)
-      ?.getLiveTimeline()
-      .getEvents()
-      .filter((e) => e.getType() === 'm.room.message')
-      .map((e) => String(e.getContent()['body'])) ?? []
-  )
-}
 
 async function get(baseUrl: string, token: string, path: string): Promise<unknown> {
   const response = await fetch(`${baseUrl}/_matrix/client/v3${path}`, {
@@ -30,26 +18,14 @@ async function get(baseUrl: string, token: string, path: string): Promise<unknow
 }
 
 describe('three servers sharing a room', () => {
-  let federation: Federation
-  const clients: MatrixClient[] = []
-
-  beforeAll(async () => {
-    const sqlite = BACKENDS[0]
-    if (sqlite === undefined) throw new Error('no backend')
-    // B is the PostgreSQL one when there is one.
-    federation = await startFederation([sqlite, BACKENDS[1] ?? sqlite, sqlite])
-  }, 120_000)
-
-  afterAll(async () => {
-    for (const client of clients) client.stopClient()
-    await federation.close()
-  })
+  const servers = useThreeServers()
+  const { clients } = servers
 
   it('joins by alias, carries every message to the two others, and agrees on the room', async () => {
-    const servers = federation.servers
+    const { servers: started } = servers.federation()
     const users: MatrixClient[] = []
     for (const [i, name] of ['alice', 'bob', 'carol'].entries()) {
-      const server = servers[i]
+      const server = started[i]
       if (server === undefined) throw new Error('need three servers')
       const client = clientFor(
         server.server.baseUrl,
@@ -60,7 +36,7 @@ describe('three servers sharing a room', () => {
       await startSyncing(client)
     }
     const [alice, bob, carol] = users as [MatrixClient, MatrixClient, MatrixClient]
-    const a = servers[0]
+    const a = started[0]
     if (a === undefined) throw new Error('no A')
     const { room_id: roomId } = await alice.createRoom({
       preset: 'public_chat' as never,
@@ -83,14 +59,14 @@ describe('three servers sharing a room', () => {
     }
     for (const user of users) {
       await eventually(
-        () => [0, 1, 2].every((i) => bodies(user, roomId).includes(`message ${i}`)),
+        () => [0, 1, 2].every((i) => messageBodies(user, roomId).includes(`message ${i}`)),
         `every message at ${user.getUserId() ?? ''}`,
       )
     }
     // The same state and the same events everywhere.
     const views = await Promise.all(
       users.map(async (user, i) => {
-        const baseUrl = servers[i]?.server.baseUrl ?? ''
+        const baseUrl = started[i]?.server.baseUrl ?? ''
         const token = user.getAccessToken() ?? ''
         const room = encodeURIComponent(roomId)
         const state = (await get(baseUrl, token, `/rooms/${room}/state`)) as { event_id: string }[]

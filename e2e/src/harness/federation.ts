@@ -1,5 +1,7 @@
+import type { MatrixClient } from 'matrix-js-sdk'
+import { afterAll, beforeAll } from 'vitest'
 import { makeTestPki, type TestPki } from '../../../packages/server/src/testing/test-ca.js'
-import type { Backend } from './backends.js'
+import { BACKENDS, type Backend } from './backends.js'
 import { freePort } from './free-port.js'
 import { HomeserverProcess } from './homeserver.js'
 
@@ -74,4 +76,44 @@ export async function startFederation(backends: readonly Backend[]): Promise<Fed
       pki.remove()
     },
   }
+}
+
+/**
+ * Three servers for a suite, A, B and C, started before its tests and closed after them, with
+ * B on PostgreSQL when it is available. The clients a test adds to `clients` are stopped first.
+ */
+export function useThreeServers(): {
+  readonly federation: () => Federation
+  readonly clients: MatrixClient[]
+} {
+  let federation: Federation | undefined
+  const clients: MatrixClient[] = []
+  beforeAll(async () => {
+    const sqlite = BACKENDS[0]
+    if (sqlite === undefined) throw new Error('no backend')
+    federation = await startFederation([sqlite, BACKENDS[1] ?? sqlite, sqlite])
+  }, 120_000)
+  afterAll(async () => {
+    for (const client of clients) client.stopClient()
+    await federation?.close()
+  })
+  return {
+    federation: () => {
+      if (federation === undefined) throw new Error('the servers are not started')
+      return federation
+    },
+    clients,
+  }
+}
+
+/** The bodies of the room's messages in the client's live timeline, oldest first. */
+export function messageBodies(client: MatrixClient, roomId: string): string[] {
+  return (
+    client
+      .getRoom(roomId)
+      ?.getLiveTimeline()
+      .getEvents()
+      .filter((e) => e.getType() === 'm.room.message')
+      .map((e) => String(e.getContent()['body'])) ?? []
+  )
 }

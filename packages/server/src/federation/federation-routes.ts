@@ -4,6 +4,7 @@ import { keyNotaryRoutes } from './keys/key-notary-routes.js'
 import { serverKeysRoute } from './key-server.js'
 import { joinRoutes } from './membership/join-routes.js'
 import { federationQueryRoutes } from './queries/federation-query-routes.js'
+import { getMissingEventsRoute } from './receive/missing-events.js'
 import { sendTransactionRoute } from './receive/send-transaction-route.js'
 
 /** The routes of the `federation` listener resource (the key server and notary included). */
@@ -12,5 +13,6 @@ export const federationRoutes: readonly Route<Services>[] = [
   ...keyNotaryRoutes,
   ...federationQueryRoutes,
   sendTransactionRoute,
+  getMissingEventsRoute,
   ...joinRoutes,
 ]

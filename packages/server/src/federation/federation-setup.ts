@@ -5,6 +5,7 @@
  * and hears from the authenticator when a server is back). With federation switched off there is
  * no client and no sender: the notary answers from what it has, and nothing leaves the server.
  */
+import { hostname } from 'node:os'
 import { err, ok, type CryptoProvider, type Result, type SigningKey } from '@rhizome/core'
 import type { Config } from '../config/config.js'
 import type { ServerKeyPublisher } from '../keys/server-keys.js'
@@ -96,6 +97,7 @@ export async function setUpFederation(
   if (client !== undefined) {
     sender = createFederationSender({
       serverName,
+      owner: workerIdentity(config),
       queue: storage.federationQueue,
       requester: client,
       logger,
@@ -121,4 +123,13 @@ export async function setUpFederation(
       return closing
     },
   })
+}
+
+/**
+ * This worker among those sharing a database: its host and the addresses it listens on, which no
+ * two running workers share, and which stay the same when the worker restarts.
+ */
+function workerIdentity(config: Config): string {
+  const listeners = config.listeners.map((l) => `${l.bind}:${l.port}`).join(',')
+  return `${hostname()}/${listeners}`
 }

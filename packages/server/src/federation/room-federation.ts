@@ -3,9 +3,9 @@
  * room that lives on other servers, and sending this server's new events to the other servers in
  * their rooms through the durable outgoing queue.
  *
- * An event is queued right after it is stored. A crash between the two loses that event's
- * delivery until the room's next event reaches the other servers, which then fetch what they
- * missed (/get_missing_events).
+ * An event is queued right after it is stored, under the room's write lock, and before the
+ * client is told it was sent: a crash between the two leaves an event the client was never
+ * told of, which the room's next event brings to the other servers (/get_missing_events).
  */
 import {
   err,
@@ -44,20 +44,20 @@ export interface RoomFederationHooks extends RoomFederation {
 }
 
 export function createRoomFederation(deps: RoomFederationDeps): RoomFederationHooks {
-  const send = (pdu: Pdu, except: ServerName | undefined): void => {
+  const send = async (pdu: Pdu, except: ServerName | undefined): Promise<void> => {
     const { sender } = deps
     if (sender === undefined) return
-    void (async () => {
+    try {
       const destinations = await destinationsOf(deps, pdu)
       const others = destinations.filter((server) => server !== except)
       if (others.length === 0) return
       await sender.enqueuePdu(others, { roomId: pdu.roomId, eventId: pdu.eventId, pdu: pdu.json })
-    })().catch((error: unknown) => {
+    } catch (error) {
       deps.logger.warn(
         { err: error, event_id: pdu.eventId },
         'could not queue an event for other servers',
       )
-    })
+    }
   }
   return {
     joinRemote: (
@@ -76,11 +76,9 @@ export function createRoomFederation(deps: RoomFederationDeps): RoomFederationHo
       const found = await deps.remote.resolveAlias(alias)
       return found.ok ? ok({ roomId: found.value.room_id, servers: found.value.servers }) : found
     },
-    eventCreated: (pdu) => {
-      send(pdu, undefined)
-    },
+    eventCreated: (pdu) => send(pdu, undefined),
     forward: (pdu, except) => {
-      send(pdu, except)
+      void send(pdu, except)
     },
   }
 }

@@ -102,8 +102,11 @@ export interface EventPipelineDeps {
   readonly now: () => number
   /** Shared with the rest of the room service, so that events loaded once are loaded once. */
   readonly pdus?: PduLoader
-  /** Told of each event this server built, once it is stored (it goes out over federation). */
-  readonly onPersisted?: (pdu: Pdu) => void
+  /**
+   * Told of each event this server built, once it is stored, and awaited before the send
+   * resolves: queued for other servers by then, an acknowledged event cannot be lost to a crash.
+   */
+  readonly onPersisted?: (pdu: Pdu) => Promise<void>
 }
 
 /** Random bytes in the opaque part of a room ID before v12: 18 bytes, 24 URL-safe characters. */
@@ -214,7 +217,7 @@ export class EventPipeline {
       })
       if (outcome.kind === 'inserted') {
         this.#pdus.remember(pdu)
-        this.#deps.onPersisted?.(pdu)
+        await this.#deps.onPersisted?.(pdu)
       }
       return ok({
         eventId: outcome.eventId,
@@ -273,7 +276,7 @@ export class EventPipeline {
           })
           this.#pdus.remember(pdu)
         }
-        for (const pdu of events) this.#deps.onPersisted?.(pdu)
+        for (const pdu of events) await this.#deps.onPersisted?.(pdu)
         return ok(true)
       })
       if (!stored.ok) return stored

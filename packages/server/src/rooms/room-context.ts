@@ -53,8 +53,11 @@ export interface RoomFederation {
     servers: readonly ServerName[],
     content: JsonObject,
   ): Promise<Result<EventId, string>>
-  /** A new event of this server's, stored: it goes to the other servers in its room. */
-  readonly eventCreated: (pdu: Pdu) => void
+  /**
+   * A new event of this server's, stored: it is queued for the other servers in its room (the
+   * send waits for that, so what a client was told is sent is queued durably).
+   */
+  readonly eventCreated: (pdu: Pdu) => Promise<void>
   /** The room an alias of another server names, with servers to join through. */
   resolveAlias(
     alias: RoomAlias,

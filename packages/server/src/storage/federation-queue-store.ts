@@ -69,6 +69,8 @@ export interface FederationQueueStore {
   enqueueEdu(destinations: readonly ServerName[], edu: JsonObject, now: number): Promise<void>
   /** Destinations with something queued, with their retry schedules. */
   queuedDestinations(): Promise<readonly QueuedDestination[]>
+  /** Every destination ever queued for, whether or not something waits for it now. */
+  knownDestinations(): Promise<readonly ServerName[]>
   /** Undefined for a destination that was never queued for. */
   status(destination: ServerName): Promise<DestinationStatus | undefined>
   /**

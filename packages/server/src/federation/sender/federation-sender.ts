@@ -62,6 +62,9 @@ export const DEFAULT_CATCH_UP_POLICY: CatchUpPolicy = {
   maxQueuedEdus: 1_000,
 }
 
+/** An announcement is a courtesy: a server that does not answer soon is down, and will call. */
+const ANNOUNCE_TIMEOUT_MS = 10_000
+
 export interface FederationSenderOptions {
   /** Our own server name: the transactions' `origin`. */
   readonly serverName: ServerName
@@ -84,6 +87,12 @@ export interface FederationSenderOptions {
   readonly closeGraceMs?: number
   /** Transactions in flight at once, over every destination (one per destination at most). */
   readonly maxParallelSends?: number
+  /**
+   * Who holds this sender's leases. Stable across restarts of one worker (a worker killed
+   * mid-send takes its leases back at once when it comes back); distinct between workers that
+   * share a database. Random by default.
+   */
+  readonly owner?: string
 }
 
 interface DeliveryLoop {
@@ -109,7 +118,7 @@ export class FederationSender {
   readonly #sweep: SweepTimer
   readonly #sends: Semaphore
   /** This process's name on the leases it takes. */
-  readonly #owner = randomUUID()
+  readonly #owner: string
   readonly #loops = new Map<ServerName, DeliveryLoop>()
   readonly #inFlight = new Set<AbortController>()
   #started = false
@@ -124,6 +133,7 @@ export class FederationSender {
     this.#newTxnId = options.newTxnId ?? (() => randomUUID())
     this.#retry = { ...DEFAULT_RETRY_POLICY, ...options.retry }
     this.#catchUp = { ...DEFAULT_CATCH_UP_POLICY, ...options.catchUp }
+    this.#owner = options.owner ?? randomUUID()
     this.#requestTimeoutMs = options.requestTimeoutMs ?? 60_000
     // Longer than a send can take, so that a live sender never loses its lease mid-send.
     this.#leaseMs = this.#requestTimeoutMs + 60_000
@@ -182,6 +192,40 @@ export class FederationSender {
       await this.#sweepQueue(true)
     } catch (error) {
       this.#logger.error({ err: error }, 'federation: reading the outbound queue failed')
+    }
+    void this.#announce()
+  }
+
+  /**
+   * Tells every server this one ever sent to that it is back, with an empty transaction to those
+   * it has nothing queued for: hearing from it, they end their backoff and send what they held
+   * for it at once, rather than when their next retry comes due.
+   */
+  async #announce(): Promise<void> {
+    try {
+      const [known, queued] = await Promise.all([
+        this.#queue.knownDestinations(),
+        this.#queue.queuedDestinations(),
+      ])
+      const busy = new Set(queued.map((q) => q.destination))
+      await Promise.all(
+        this.#others(known)
+          .filter((destination) => !busy.has(destination))
+          .map(async (destination) => {
+            const path = `/_matrix/federation/v1/send/${encodeURIComponent(this.#newTxnId())}`
+            const body = {
+              origin: this.#serverName,
+              origin_server_ts: this.#now(),
+              pdus: [],
+              edus: [],
+            }
+            await this.#requester.request(destination, 'PUT', path, body, {
+              timeoutMs: ANNOUNCE_TIMEOUT_MS,
+            })
+          }),
+      )
+    } catch (error) {
+      this.#logger.warn({ err: error }, 'federation: could not announce this server is back')
     }
   }
 

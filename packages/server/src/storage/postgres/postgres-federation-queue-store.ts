@@ -86,6 +86,13 @@ export class PostgresFederationQueueStore implements FederationQueueStore {
     return rows.map(queuedDestinationFromRow)
   }
 
+  async knownDestinations(): Promise<readonly ServerName[]> {
+    const { rows } = await this.#pool.query<{ destination: ServerName }>(
+      'SELECT destination FROM federation_destinations',
+    )
+    return rows.map((row) => row.destination)
+  }
+
   async status(destination: ServerName): Promise<DestinationStatus | undefined> {
     const { rows } = await this.#pool.query<DestinationStatusRow>(
       `${DESTINATION_STATUS_SELECT} WHERE d.destination = $1`,

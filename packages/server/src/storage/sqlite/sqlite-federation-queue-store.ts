@@ -87,6 +87,14 @@ export class SqliteFederationQueueStore implements FederationQueueStore {
     )
   }
 
+  knownDestinations(): Promise<readonly ServerName[]> {
+    return settle(() =>
+      this.#q
+        .all<{ destination: ServerName }>('SELECT destination FROM federation_destinations')
+        .map((row) => row.destination),
+    )
+  }
+
   status(destination: ServerName): Promise<DestinationStatus | undefined> {
     return settle(() => {
       const row = this.#q.one<DestinationStatusRow>(

@@ -31,7 +31,8 @@ export async function resolveForks(
   const states = await Promise.all(distinct.map((group) => storage.state.loadState(group)))
   const [first] = states
   if (first === undefined) return err('no state to resolve')
-  if (states.length === 1) return ok(new StateMap(first))
+  // Branches of messages agree on the state: nothing to resolve, and nothing to load.
+  if (states.every((state) => sameState(state, first))) return ok(new StateMap(first))
   const loaded = await loadWithAuthChains(storage, states, inHand)
   if (!loaded.ok) return loaded
   const { events, rejected } = loaded.value
@@ -68,4 +69,11 @@ async function loadWithAuthChains(
     wanted = next
   }
   return ok({ events, rejected })
+}
+
+function sameState(a: ReadonlyStateMap<EventId>, b: ReadonlyStateMap<EventId>): boolean {
+  if (a === b) return true
+  if (a.size !== b.size) return false
+  for (const [type, stateKey, id] of a) if (b.get(type, stateKey) !== id) return false
+  return true
 }

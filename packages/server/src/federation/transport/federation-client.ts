@@ -13,7 +13,8 @@ import {
   type Result,
   type ServerName,
 } from '@rhizome/core'
-import { Agent, type Dispatcher } from 'undici'
+import type { Dispatcher } from 'undici'
+import { LazyAgent, type RequestDispatcher } from './lazy-agent.js'
 import type { FederationConfig } from '../../config/config.js'
 import type { Logger } from '../../logging/logger.js'
 import type { RequestSigner } from '../auth/x-matrix.js'
@@ -119,7 +120,7 @@ export interface FederationClientDependencies {
   readonly signer: RequestSigner
   readonly discovery: ServerDiscovery
   /** Connects with the TLS settings and the address policy's lookup. */
-  readonly dispatcher: Dispatcher & { close(): Promise<void> }
+  readonly dispatcher: RequestDispatcher
   readonly allowPrivateAddresses: boolean
   readonly logger: Logger
   readonly timeoutMs?: number
@@ -402,13 +403,16 @@ export async function createFederationClient(
     )
   }
   const resolver = options.resolver ?? systemDnsResolver()
-  const dispatcher = new Agent({
-    connect: {
-      ...(trust.value.ca === undefined ? {} : { ca: [...trust.value.ca] }),
-      rejectUnauthorized: trust.value.rejectUnauthorized,
-      lookup: policyLookup(resolver, federation.allowPrivateAddresses),
-      timeout: CONNECT_TIMEOUT_MS,
-    },
+  const dispatcher = new LazyAgent(async () => {
+    const { Agent } = await import('undici')
+    return new Agent({
+      connect: {
+        ...(trust.value.ca === undefined ? {} : { ca: [...trust.value.ca] }),
+        rejectUnauthorized: trust.value.rejectUnauthorized,
+        lookup: policyLookup(resolver, federation.allowPrivateAddresses),
+        timeout: CONNECT_TIMEOUT_MS,
+      },
+    })
   })
   const fetchWellKnown =
     options.fetchWellKnown ??

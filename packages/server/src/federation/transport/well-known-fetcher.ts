@@ -2,12 +2,13 @@ import { isIP } from 'node:net'
 import { err, ok } from '@rhizome/core'
 import type { Dispatcher } from 'undici'
 import { isAllowedAddress } from './address-policy.js'
+import type { RequestDispatcher } from './lazy-agent.js'
 import { declaredLength, headerValue, readLimited } from './read-body.js'
 import type { WellKnownFetcher } from './well-known.js'
 
 export interface WellKnownFetcherOptions {
   /** Connects with the federation TLS settings and address policy (see federation-client.ts). */
-  readonly dispatcher: Dispatcher
+  readonly dispatcher: Pick<RequestDispatcher, 'request'>
   /** Checked here for IP literals in redirects, which reach no DNS lookup. */
   readonly allowPrivateAddresses: boolean
   readonly timeoutMs?: number

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto'
 import { request as httpRequest } from 'node:http'
 import Database from 'better-sqlite3'
 import pg from 'pg'
@@ -815,8 +816,11 @@ for (const kind of roomTestStorages()) {
 
     it('costs no storage reads while it waits, whatever happens elsewhere', async () => {
       const t = await start()
-      const alice = await t.users.user('alice')
-      const bob = await t.users.user('bob')
+      // Names of this test's own: on PostgreSQL, other tests' storages share the notification
+      // channel, and their wake-ups for an @alice of theirs would wake this one's polls too.
+      const tag = randomUUID().slice(0, 8)
+      const alice = await t.users.user(`alice-${tag}`)
+      const bob = await t.users.user(`bob-${tag}`)
       const mine = await createRoom(t, alice)
       const first = await sync(t, alice)
       let waiting = sync(t, alice, { since: first.next_batch, timeout: '30000' })

@@ -3,7 +3,12 @@ import { createHash } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
 import type { EventId, RoomId } from './types.js'
 import { parseEventId } from './event-id.js'
-import { parseRoomId, roomIdFromCreateEventId, roomIdServerName } from './room-id.js'
+import {
+  createEventIdOfRoom,
+  parseRoomId,
+  roomIdFromCreateEventId,
+  roomIdServerName,
+} from './room-id.js'
 
 function valid(raw: string): RoomId {
   const result = parseRoomId(raw)
@@ -124,5 +129,12 @@ describe('roomIdFromCreateEventId', () => {
     expect(() =>
       roomIdFromCreateEventId(eventId('$acR1l0raoZnm60CBwAVgqbZqoO/mYU81xysh1u7XcJk')),
     ).toThrow(/not a URL-safe reference hash event ID/)
+  })
+})
+
+describe('createEventIdOfRoom', () => {
+  it('is the inverse of roomIdFromCreateEventId', () => {
+    const create = eventId(`$${V12_WITH_SYMBOLS.slice(1)}`)
+    expect(createEventIdOfRoom(roomIdFromCreateEventId(create))).toBe(create)
   })
 })

@@ -46,3 +46,11 @@ export function roomIdFromCreateEventId(eventId: EventId): RoomId {
   }
   return `!${eventId.slice(1)}` as RoomId
 }
+
+/**
+ * The create event's ID in room versions whose room ID is that event's hash (v12): `$` for `!`.
+ * Room IDs of other versions name no event; the result is then an ID no event has.
+ */
+export function createEventIdOfRoom(roomId: RoomId): EventId {
+  return `$${roomId.slice(1)}` as EventId
+}

@@ -2,6 +2,7 @@ import { err, ok, type Result } from '../errors/result.js'
 import { matrixError, type MatrixError } from '../errors/matrix-error.js'
 import type { AuthCheckOptions } from '../auth/auth-context.js'
 import type { Pdu } from '../events/pdu.js'
+import { createEventIdOfRoom } from '../ids/room-id.js'
 import type { EventId } from '../ids/types.js'
 import type { RoomVersionRules } from '../room-versions/rules.js'
 
@@ -87,7 +88,7 @@ export class EventSource {
     if (!this.#implicitCreate || (pdu.type === 'm.room.create' && pdu.stateKey === '')) {
       return undefined
     }
-    const createId = `$${pdu.roomId.slice(1)}` as EventId
+    const createId = createEventIdOfRoom(pdu.roomId)
     return pdu.authEvents.includes(createId) ? undefined : createId
   }
 

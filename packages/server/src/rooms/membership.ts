@@ -9,6 +9,7 @@ import {
   err,
   ok,
   roomAliasServerName,
+  roomIdServerName,
   userIdServerName,
   type EventId,
   type JsonObject,
@@ -249,8 +250,8 @@ async function joinElsewhere(
   content: JsonObject,
 ): Promise<Result<Joined, ServerError>> {
   const federation = ctx.deps.federation
-  const colon = roomId.indexOf(':')
-  const servers = [...via, ...(colon < 0 ? [] : [roomId.slice(colon + 1) as ServerName])]
+  const creator = roomIdServerName(roomId)
+  const servers = [...via, ...(creator === undefined ? [] : [creator])]
   if (federation === undefined || servers.length === 0) {
     return err(
       notFound(`Room ${roomId} is not known to this server, and no server to join through`),

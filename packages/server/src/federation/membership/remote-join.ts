@@ -13,6 +13,7 @@ import {
   checkAuthRules,
   checkReceivedPdu,
   computeEventId,
+  createEventIdOfRoom,
   err,
   hashAndSignEvent,
   isJsonObject,
@@ -173,7 +174,7 @@ async function checkAnswer(
   const createId = state.get('m.room.create', '')
   const create = createId === undefined ? undefined : events.get(createId)
   if (create === undefined) return err('no create event in the state')
-  if (rules.eventFormat.roomIdIsCreateEventHash && `!${create.eventId.slice(1)}` !== roomId) {
+  if (rules.eventFormat.roomIdIsCreateEventHash && createEventIdOfRoom(roomId) !== create.eventId) {
     return err('the create event is not the room’s')
   }
   // Every event must pass against its own auth events, which must all be in the answer.

@@ -20,6 +20,7 @@
 import {
   checkAuthEventsList,
   checkAuthRules,
+  createEventIdOfRoom,
   err,
   ok,
   selectAuthEvents,
@@ -217,7 +218,7 @@ async function authAgainstState(
  * (`!x` for `$x`), so it is looked up by that.
  */
 async function findCreate(deps: RoomEventReceiverDeps, pdu: Pdu): Promise<Pdu | undefined> {
-  const create = await deps.pdus.loadOne(`$${pdu.roomId.slice(1)}` as EventId)
+  const create = await deps.pdus.loadOne(createEventIdOfRoom(pdu.roomId))
   return create?.type === 'm.room.create' ? create : undefined
 }
 

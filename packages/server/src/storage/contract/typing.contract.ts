@@ -15,14 +15,18 @@ async function roomWithTwo(storage: Storage): Promise<{ room: TestRoom; bob: Use
   return { room, bob }
 }
 
-/** Notifications that name `roomId` (other tests may share the PostgreSQL channel). */
+/**
+ * Notifications that name `roomId` past `after` (other tests may share the PostgreSQL channel,
+ * and the notice of a commit made before subscribing may still be on its way).
+ */
 function listen(
   storage: Storage,
   roomId: RoomId,
+  after: number,
 ): { heard: StreamNotification[]; stop: () => void } {
   const heard: StreamNotification[] = []
   const stop = storage.streams.notifier.subscribe((n) => {
-    if (n.roomIds.includes(roomId)) heard.push(n)
+    if (n.roomIds.includes(roomId) && n.position > after) heard.push(n)
   })
   return { heard, stop }
 }
@@ -35,7 +39,7 @@ export function typingContract(harness: StorageHarness): void {
       const storage = await open()
       const { room, bob } = await roomWithTwo(storage)
       const before = await storage.streams.currentPosition()
-      const { heard, stop } = listen(storage, room.roomId)
+      const { heard, stop } = listen(storage, room.roomId, before)
       const started = await storage.typing.setTyping(room.roomId, bob, NOW + 30_000, NOW)
       expect(started).toBe(before + 1)
       expect(await storage.streams.currentPosition()).toBe(before + 1)
@@ -116,7 +120,7 @@ export function typingContract(harness: StorageHarness): void {
 
       expect(await storage.typing.expire(NOW + 999)).toEqual([])
       expect(await storage.streams.currentPosition()).toBe(upTo)
-      const { heard, stop } = listen(storage, room.roomId)
+      const { heard, stop } = listen(storage, room.roomId, upTo)
       expect(await storage.typing.expire(NOW + 1000)).toEqual([room.roomId])
       expect(await storage.streams.currentPosition()).toBe(upTo + 1)
       await waitFor(() => heard.length === 1)
@@ -157,7 +161,7 @@ export function typingContract(harness: StorageHarness): void {
         const one = await open()
         const two = await openSibling(one)
         const { room, bob } = await roomWithTwo(one)
-        const { heard, stop } = listen(two, room.roomId)
+        const { heard, stop } = listen(two, room.roomId, 0)
         const position = await one.typing.setTyping(room.roomId, bob, NOW + 30_000, NOW)
         await waitFor(() => heard.some((n) => n.position === position))
         const upTo = await two.streams.currentPosition()

@@ -10,6 +10,7 @@ import {
 } from '@rhizome/core'
 import { nodeCryptoProvider } from '@rhizome/crypto-node'
 import { E2eeService } from '../e2ee/e2ee-service.js'
+import { createEduHandlers } from '../federation/edu/edu-handlers.js'
 import { setUpFederation } from '../federation/federation-setup.js'
 import { createRoomFederation } from '../federation/room-federation.js'
 import { createRemoteMediaFetcher } from '../federation/queries/remote-media.js'
@@ -270,6 +271,7 @@ export async function startHomeserver(
       roomRules,
       requester,
       logger,
+      edus: createEduHandlers({ storage, now, logger }),
     },
     residentJoin: {
       storage,

@@ -1,7 +1,7 @@
 /**
  * `PUT /_matrix/federation/v1/send/{txnId}` (server-server-api §Transactions): the PDUs of a
  * transaction go through the checks on receipt one by one, in the order sent, and each gets a
- * result; EDUs are not handled yet. A PDU for a room this server is not in is refused. A repeated
+ * result, and then the EDUs go to their handlers (edu/inbound-edus.ts). A PDU for a room this server is not in is refused. A repeated
  * transaction is answered the same way, because receiving an event twice changes nothing.
  */
 import {
@@ -19,6 +19,7 @@ import {
 } from '@rhizome/core'
 import { badJson, serverError, type ServerError } from '../../http/errors.js'
 import type { Logger } from '../../logging/logger.js'
+import { receiveEdus, type EduHandlers } from '../edu/inbound-edus.js'
 import type { ServerKeyLookup as KeyFetcher } from '../keys/key-fetcher.js'
 import type { FederationRequester } from '../transport/federation-client.js'
 import {
@@ -47,6 +48,8 @@ export interface TransactionDeps extends RoomEventReceiverDeps {
   /** For asking the sender for what an event cites; without it, nothing is fetched. */
   readonly requester?: Pick<FederationRequester, 'request'>
   readonly logger?: Pick<Logger, 'debug' | 'info'>
+  /** What to do with each type of EDU; without it, EDUs are dropped. */
+  readonly edus?: EduHandlers
 }
 
 export interface TransactionResult {
@@ -124,6 +127,9 @@ export async function receiveTransaction(
         }
         break
     }
+  }
+  if (deps.edus !== undefined) {
+    await receiveEdus(deps.edus, origin, transaction.edus, deps.logger)
   }
   return ok({ pdus: results })
 }

@@ -4,6 +4,7 @@ import { makeTestPki, type TestPki } from '../../../packages/server/src/testing/
 import { BACKENDS, type Backend } from './backends.js'
 import { freePort } from './free-port.js'
 import { HomeserverProcess } from './homeserver.js'
+import { LinkProxy } from './link-proxy.js'
 
 /** One server of a federation under test, with its database and its federation address. */
 export interface FederatedServer {
@@ -13,6 +14,16 @@ export interface FederatedServer {
   /** The TLS port that serves the federation API under that name. */
   readonly federationPort: number
   readonly backend: Backend['name']
+  /** The relay other servers reach this one through, when started with `linkProxies`. */
+  readonly link: LinkProxy | undefined
+}
+
+export interface FederationOptions {
+  /**
+   * Puts a relay (harness/link-proxy.ts) in front of each server's federation listener and names
+   * the server after the relay's port, so that a test can cut the links into one server.
+   */
+  readonly linkProxies?: boolean
 }
 
 export interface Federation {
@@ -28,14 +39,23 @@ export interface Federation {
  * over TLS, with a certificate from a CA made for this run, which every server trusts through
  * `federation.extra_ca_files`. Loopback addresses are allowed for this test only.
  */
-export async function startFederation(backends: readonly Backend[]): Promise<Federation> {
+export async function startFederation(
+  backends: readonly Backend[],
+  options: FederationOptions = {},
+): Promise<Federation> {
   const pki = makeTestPki(['localhost'], ['127.0.0.1', '::1'])
   const started: { server: FederatedServer; drop: () => Promise<void> }[] = []
+  const links: LinkProxy[] = []
   try {
     for (const backend of backends) {
       const db = await backend.open()
       const federationPort = await freePort()
-      const serverName = `localhost:${federationPort}`
+      let link: LinkProxy | undefined
+      if (options.linkProxies === true) {
+        link = await LinkProxy.start(await freePort(), federationPort)
+        links.push(link)
+      }
+      const serverName = `localhost:${link?.port ?? federationPort}`
       const server = await HomeserverProcess.start({
         serverName,
         ...(db.database === undefined ? {} : { database: db.database }),
@@ -56,12 +76,13 @@ export async function startFederation(backends: readonly Backend[]): Promise<Fed
         },
       })
       started.push({
-        server: { server, serverName, federationPort, backend: backend.name },
+        server: { server, serverName, federationPort, backend: backend.name, link },
         drop: db.drop,
       })
     }
   } catch (error) {
     for (const s of started) await s.server.server.destroy()
+    for (const link of links) await link.close()
     pki.remove()
     throw error
   }
@@ -73,6 +94,7 @@ export async function startFederation(backends: readonly Backend[]): Promise<Fed
         await s.server.server.destroy()
         await s.drop()
       }
+      for (const link of links) await link.close()
       pki.remove()
     },
   }
@@ -82,7 +104,7 @@ export async function startFederation(backends: readonly Backend[]): Promise<Fed
  * Three servers for a suite, A, B and C, started before its tests and closed after them, with
  * B on PostgreSQL when it is available. The clients a test adds to `clients` are stopped first.
  */
-export function useThreeServers(): {
+export function useThreeServers(options: FederationOptions = {}): {
   readonly federation: () => Federation
   readonly clients: MatrixClient[]
 } {
@@ -91,7 +113,7 @@ export function useThreeServers(): {
   beforeAll(async () => {
     const sqlite = BACKENDS[0]
     if (sqlite === undefined) throw new Error('no backend')
-    federation = await startFederation([sqlite, BACKENDS[1] ?? sqlite, sqlite])
+    federation = await startFederation([sqlite, BACKENDS[1] ?? sqlite, sqlite], options)
   }, 120_000)
   afterAll(async () => {
     for (const client of clients) client.stopClient()

@@ -183,3 +183,71 @@ describe('AccountService registration', () => {
     expect(!none.ok && none.error.errcode).toBe('M_INVALID_USERNAME')
   })
 })
+
+describe('AccountService device deletion', () => {
+  it('tells afterDevicesDeleted of each device a logout deletes', async () => {
+    const deleted: [UserId, readonly string[]][] = []
+    const { service } = await setup({
+      afterDevicesDeleted: (userId, deviceIds) => {
+        deleted.push([userId, deviceIds])
+        return Promise.resolve()
+      },
+    })
+    const alice = await user(service, 'alice')
+    await service.startSession(alice, { deviceId: 'ONE' })
+    await service.startSession(alice, { deviceId: 'TWO' })
+    await service.logout({ userId: alice, deviceId: 'ONE', isGuest: false })
+    expect(deleted).toEqual([[alice, ['ONE']]])
+    await service.logoutAll({ userId: alice, deviceId: 'TWO', isGuest: false })
+    expect(deleted).toEqual([
+      [alice, ['ONE']],
+      [alice, ['TWO']],
+    ])
+  })
+
+  it('tells afterDevicesDeleted of every device of a deactivated account', async () => {
+    const deleted: [UserId, readonly string[]][] = []
+    const { service } = await setup({
+      afterDevicesDeleted: (userId, deviceIds) => {
+        deleted.push([userId, [...deviceIds].sort()])
+        return Promise.resolve()
+      },
+    })
+    const alice = await user(service, 'alice', 'pw')
+    await service.startSession(alice, { deviceId: 'ONE' })
+    await service.startSession(alice, { deviceId: 'TWO' })
+    const requester = { userId: alice, deviceId: 'ONE', isGuest: false }
+    const first = await service.deactivate(requester, { auth: undefined, erase: false })
+    const session = first.ok ? undefined : first.error.extra?.['session']
+    if (typeof session !== 'string') throw new Error('no session in the challenge')
+    const fields = {
+      type: 'm.login.password',
+      identifier: { type: 'm.id.user', user: alice },
+      password: 'pw',
+      session,
+    }
+    const done = await service.deactivate(requester, {
+      auth: { type: 'm.login.password', session, fields },
+      erase: false,
+    })
+    expect(done.ok).toBe(true)
+    expect(deleted).toEqual([[alice, ['ONE', 'TWO']]])
+  })
+
+  it('tells afterDeviceRenamed of a new display name, and not of the same one', async () => {
+    const renamed: string[] = []
+    const { service } = await setup({
+      afterDeviceRenamed: (_userId, deviceId) => {
+        renamed.push(deviceId)
+        return Promise.resolve()
+      },
+    })
+    const alice = await user(service, 'alice')
+    await service.startSession(alice, { deviceId: 'ONE', displayName: 'phone' })
+    const requester = { userId: alice, deviceId: 'ONE', isGuest: false }
+    expect((await service.updateDevice(requester, 'ONE', 'phone')).ok).toBe(true)
+    expect((await service.updateDevice(requester, 'ONE', 'tablet')).ok).toBe(true)
+    expect((await service.updateDevice(requester, 'ONE', undefined)).ok).toBe(true)
+    expect(renamed).toEqual(['ONE'])
+  })
+})

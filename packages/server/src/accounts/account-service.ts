@@ -42,6 +42,10 @@ export interface AccountServiceOptions {
    * Whatever it leaves undone must be finished at the next startup.
    */
   readonly afterDeactivation?: (userId: UserId) => Promise<void>
+  /** Runs after devices of a user are deleted (telling other servers); must not reject. */
+  readonly afterDevicesDeleted?: (userId: UserId, deviceIds: readonly string[]) => Promise<void>
+  /** Runs after a device is renamed (telling other servers); must not reject. */
+  readonly afterDeviceRenamed?: (userId: UserId, deviceId: string) => Promise<void>
 }
 
 /** Where a request came from, for the device's "last seen" fields. */
@@ -354,6 +358,7 @@ export class AccountService {
         .map((d) => d.deviceId)
         .filter((id) => id !== requester.deviceId)
       await this.accounts.deleteDevices(requester.userId, others)
+      await this.options.afterDevicesDeleted?.(requester.userId, others)
       this.tokens.evict(
         requester.userId,
         requester.deviceId === undefined ? {} : { keep: requester.deviceId },
@@ -373,9 +378,15 @@ export class AccountService {
       request.auth,
     )
     if (!passed.ok) return passed
+    const devices = await this.accounts.listDevices(requester.userId)
     await this.accounts.deactivate(requester.userId)
     this.tokens.evict(requester.userId, {})
     await this.uia.finish(passed.value.sessionId)
+    // While the account is still in its rooms, so that their other servers hear of it.
+    await this.options.afterDevicesDeleted?.(
+      requester.userId,
+      devices.map((d) => d.deviceId),
+    )
     await this.options.afterDeactivation?.(requester.userId)
     return ok(undefined)
   }
@@ -405,6 +416,9 @@ export class AccountService {
     if (device === undefined) return err(noSuchDevice())
     if (displayName !== undefined) {
       await this.accounts.updateDeviceDisplayName(requester.userId, deviceId, displayName)
+      if (displayName !== device.displayName) {
+        await this.options.afterDeviceRenamed?.(requester.userId, deviceId)
+      }
     }
     return ok(undefined)
   }
@@ -461,6 +475,7 @@ export class AccountService {
     if (deviceIds.length === 0) return
     await this.accounts.deleteDevices(userId, deviceIds)
     this.tokens.evict(userId, { deviceIds })
+    await this.options.afterDevicesDeleted?.(userId, deviceIds)
   }
 
   private async createUser(

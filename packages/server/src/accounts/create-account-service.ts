@@ -12,7 +12,10 @@ export function createAccountService(
   storage: Storage,
   rateLimiter: RateLimiter,
   now: () => number,
-  extras: Pick<AccountServiceOptions, 'deviceActivity' | 'afterDeactivation'> = {},
+  extras: Pick<
+    AccountServiceOptions,
+    'deviceActivity' | 'afterDeactivation' | 'afterDevicesDeleted' | 'afterDeviceRenamed'
+  > = {},
 ): AccountService {
   return new AccountService({
     serverName: config.serverName,

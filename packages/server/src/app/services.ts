@@ -3,6 +3,7 @@ import type { Config } from '../config/config.js'
 import type { DirectoryService } from '../directory/directory-service.js'
 import type { E2eeService } from '../e2ee/e2ee-service.js'
 import type { KeyNotary } from '../federation/keys/key-notary.js'
+import type { HistoryServingDeps } from '../federation/history/serve-history.js'
 import type { ResidentJoinDeps } from '../federation/membership/resident-join.js'
 import type { TransactionDeps } from '../federation/receive/transaction.js'
 import type { ServerKeyPublisher } from '../keys/server-keys.js'
@@ -30,8 +31,13 @@ export interface Services {
   readonly keyNotary: KeyNotary
   /** Transactions from other servers (src/federation/receive). */
   readonly federationReceiver: TransactionDeps
-  /** Other servers' users joining rooms through this server (src/federation/membership). */
+  /**
+   * Other servers' users joining, knocking on and leaving rooms through this server, and signing
+   * their invites of our users (src/federation/membership).
+   */
   readonly residentJoin: ResidentJoinDeps
+  /** Other servers reading a room's history: events, state, auth chains, backfill. */
+  readonly federationHistory: HistoryServingDeps
   readonly now: () => number
   /** Accounts: registration, login, access tokens, passwords, devices (src/accounts). */
   readonly accounts: AccountService

@@ -9,9 +9,12 @@ import {
   type RoomVersionRules,
 } from '@rhizome/core'
 import { nodeCryptoProvider } from '@rhizome/crypto-node'
+import { E2eeFederation } from '../e2ee/e2ee-federation.js'
 import { E2eeService } from '../e2ee/e2ee-service.js'
 import { createEduHandlers } from '../federation/edu/edu-handlers.js'
+import { EduOutbox } from '../federation/edu/edu-outbox.js'
 import { setUpFederation } from '../federation/federation-setup.js'
+import { receiveOutOfBandEvent } from '../federation/membership/out-of-band-receiver.js'
 import { createRoomFederation } from '../federation/room-federation.js'
 import { createRemoteMediaFetcher } from '../federation/queries/remote-media.js'
 import { createRemoteQueries } from '../federation/queries/remote-queries.js'
@@ -33,6 +36,7 @@ import { MediaFiles } from '../media/media-files.js'
 import { MediaService } from '../media/media-service.js'
 import { UrlPreviewService } from '../media/url-preview/url-preview-service.js'
 import { createMemoryRateLimiter } from '../rate-limit/memory-rate-limiter.js'
+import { presenceFederation } from '../presence/presence-federation.js'
 import { PresenceService } from '../presence/presence-service.js'
 import { storedMemberProfiles } from '../profiles/member-profiles.js'
 import { ProfileService } from '../profiles/profile-service.js'
@@ -40,15 +44,19 @@ import { PushProcessor } from '../push/push-processor.js'
 import { HttpPusher } from '../push/http-pusher.js'
 import { PushRulesService } from '../push/push-rules-service.js'
 import { PushCounts } from '../push/unread-counts.js'
+import { receiptFederation } from '../receipts/receipt-federation.js'
 import { ReceiptService } from '../receipts/receipt-service.js'
 import { partDeactivatedUsers, partFromAllRooms } from '../rooms/part-deactivated.js'
 import { createRoomService } from '../rooms/room-service.js'
+import { PduLoader } from '../rooms/pdu-loader.js'
+import { backfillRoom } from '../federation/history/request-backfill.js'
 import type { Storage } from '../storage/interface.js'
 import { openStorage } from '../storage/open-storage.js'
 import { SyncService } from '../sync/sync-service.js'
 import { SyncWakeups } from '../sync/sync-wakeups.js'
 import { storedTransactionIds } from '../sync/transaction-id-lookup.js'
 import { SweepTimer } from '../timers/sweep-timer.js'
+import { typingFederation } from '../typing/typing-federation.js'
 import { TypingService } from '../typing/typing-service.js'
 import { describeDatabase } from './describe-database.js'
 import { routesFor } from './routes.js'
@@ -152,6 +160,16 @@ export async function startHomeserver(
 
   // Rooms shared with other servers: joins through them, and this server's events sent out.
   const { sender, requester } = federation.value
+  // This server's users' device and key changes, and to-device messages, for other servers.
+  const e2eeFederation =
+    sender === undefined
+      ? undefined
+      : new E2eeFederation({ storage, serverName: config.serverName, sender, logger })
+  // This server's users' typing, public receipts and presence, for the servers in their rooms.
+  const eduOutbox =
+    sender === undefined
+      ? undefined
+      : new EduOutbox({ storage, serverName: config.serverName, sender, logger })
   const roomFederation = createRoomFederation({
     storage,
     serverName: config.serverName,
@@ -165,10 +183,29 @@ export async function startHomeserver(
           serverName: config.serverName,
           signingKey: keys.value.active,
           now,
+          logger,
         }
       : undefined,
     remote: config.federation.enabled ? createRemoteQueries(requester) : undefined,
     logger,
+    ...(config.federation.enabled
+      ? {
+          backfill: (roomId: RoomId, limit: number) =>
+            backfillRoom(
+              {
+                storage,
+                pdus: new PduLoader(storage.events),
+                crypto,
+                keys: federation.value.keys.fetcher,
+                requester,
+                serverName: config.serverName,
+                logger,
+              },
+              roomId,
+              limit,
+            ),
+        }
+      : {}),
   })
   const rooms = createRoomService({
     storage,
@@ -212,14 +249,25 @@ export async function startHomeserver(
     afterDeactivation: async (userId) => {
       await partFromAllRooms(userId, parting)
     },
+    afterDevicesDeleted: async (userId, deviceIds) => {
+      await e2eeFederation?.devicesDeleted(userId, deviceIds)
+    },
+    // The E2EE service comes later (it needs this one's UIA); renames happen only once serving.
+    afterDeviceRenamed: (userId, deviceId) => services.e2ee.deviceRenamed(userId, deviceId),
   })
   const presence = config.presence.enabled
-    ? new PresenceService({ storage, now, logger })
+    ? new PresenceService({
+        storage,
+        now,
+        logger,
+        ...(eduOutbox === undefined ? {} : { federation: presenceFederation(eduOutbox, now) }),
+      })
     : undefined
   const typing = new TypingService({
     storage,
     now,
     logger,
+    ...(eduOutbox === undefined ? {} : { federation: typingFederation(eduOutbox) }),
     ...(presence === undefined
       ? {}
       : {
@@ -271,8 +319,21 @@ export async function startHomeserver(
       roomRules,
       requester,
       logger,
-      edus: createEduHandlers({ storage, now, logger }),
+      outOfBand: (pdu) =>
+        receiveOutOfBandEvent(
+          { storage, crypto, keys: federation.value.keys.fetcher, serverName: config.serverName },
+          pdu,
+        ),
+      edus: createEduHandlers({
+        storage,
+        now,
+        logger,
+        serverName: config.serverName,
+        typing,
+        presenceEnabled: config.presence.enabled,
+      }),
     },
+    federationHistory: { storage, pdus: rooms.pipeline.pdus, serverName: config.serverName, now },
     residentJoin: {
       storage,
       pdus: rooms.pipeline.pdus,
@@ -298,7 +359,11 @@ export async function startHomeserver(
     typing,
     presence,
     pushRules: new PushRulesService(storage.accountData),
-    receipts: new ReceiptService(storage, now),
+    receipts: new ReceiptService(
+      storage,
+      now,
+      eduOutbox === undefined ? undefined : receiptFederation(eduOutbox),
+    ),
     httpPusher: pusher,
     e2ee: new E2eeService({
       storage,
@@ -307,6 +372,7 @@ export async function startHomeserver(
       uia: accounts.uia,
       logger,
       ...remote,
+      ...(e2eeFederation === undefined ? {} : { federation: e2eeFederation }),
     }),
     media,
     urlPreviews: config.media.urlPreviewEnabled
@@ -361,6 +427,7 @@ export async function startHomeserver(
       pushProcessor.close(),
       mediaSweep.close(),
     ])
+    await eduOutbox?.settled()
     await pusher.close()
     await federation.value.close()
     await storage.close()

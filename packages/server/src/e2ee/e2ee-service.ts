@@ -6,7 +6,9 @@
  *
  * Keys of other servers' users are asked of their servers over federation (when `remote` is
  * given), each server once per request and all at once; a server that does not answer in time is
- * reported in `failures`. To-device messages for them are not sent yet.
+ * reported in `failures`. With `federation` given, changes to this server's users' devices and
+ * cross-signing keys are announced to the servers sharing their rooms, and to-device messages for
+ * other servers' users go to their servers (e2ee-federation.ts).
  */
 import {
   canonicalJson,
@@ -32,12 +34,19 @@ import {
   type RemoteQueries,
 } from '../federation/queries/remote-queries.js'
 import type { Logger } from '../logging/logger.js'
-import type { CrossSigningKeyRecord, CrossSigningUsage } from '../storage/e2e-key-store.js'
+import type {
+  CrossSigningKeyRecord,
+  CrossSigningUsage,
+  KeySignature,
+} from '../storage/e2e-key-store.js'
 import type { Storage } from '../storage/interface.js'
 import { deviceListChanges, type DeviceLists } from '../sync/e2ee-sync.js'
 import { CROSS_SIGNING_FIELDS, parseCrossSigningKey, signedBy } from './cross-signing-key.js'
 import { keyQueryAnswer, type KeyQueryAnswer } from './key-query.js'
 import type { KeyClaimEntry, KeyUploadRequest } from './key-requests.js'
+import type { E2eeFederation } from './e2ee-federation.js'
+import type { DeviceChange } from './outbound-e2ee-edus.js'
+import { toDeviceMessageId } from './outbound-e2ee-edus.js'
 import { checkUploadedSignatures } from './signature-upload.js'
 
 export interface E2eeServiceDeps {
@@ -48,6 +57,11 @@ export interface E2eeServiceDeps {
   readonly logger?: Logger
   /** Other servers' users' keys; undefined when federation is off. */
   readonly remote?: Pick<RemoteQueries, 'queryKeys' | 'claimKeys'>
+  /** Updates and to-device messages for other servers; undefined when federation is off. */
+  readonly federation?: Pick<
+    E2eeFederation,
+    'devicesChanged' | 'signingKeysChanged' | 'sendToDevice'
+  >
 }
 
 /** A `failures` entry for a server this one cannot reach. */
@@ -98,6 +112,10 @@ export class E2eeService {
         serverError('M_INVALID_PARAM', 'device_keys must be for the device of this access token'),
       )
     }
+    const before =
+      deviceKeys === undefined || this.#deps.federation === undefined
+        ? undefined
+        : await this.#deps.storage.e2eKeys.getDeviceKeys(requester.userId, deviceId)
     const outcome = await this.#deps.storage.e2eKeys.uploadKeys({
       userId: requester.userId,
       deviceId,
@@ -107,6 +125,12 @@ export class E2eeService {
     })
     switch (outcome.kind) {
       case 'stored':
+        if (
+          deviceKeys !== undefined &&
+          (before === undefined || canonicalJson(before) !== canonicalJson(deviceKeys))
+        ) {
+          await this.#announceDevices(requester.userId, [deviceId])
+        }
         return ok({ one_time_key_counts: outcome.oneTimeKeyCounts })
       case 'key-conflict':
         return err(
@@ -296,7 +320,11 @@ export class E2eeService {
       if (!passed.ok) return passed
       session = passed.value.sessionId
     }
-    if (parsed.length > 0 && !repeats) await keys.setCrossSigningKeys(userId, parsed)
+    if (parsed.length > 0 && !repeats) {
+      await keys.setCrossSigningKeys(userId, parsed)
+      // A user-signing key is for its owner alone (§Cross-signing): other servers never see it.
+      if (parsed.some((k) => k.usage !== 'user_signing')) await this.#announceSigningKeys(userId)
+    }
     if (session !== undefined) await this.#deps.uia.finish(session)
     return ok({})
   }
@@ -320,6 +348,7 @@ export class E2eeService {
       ownDevices: new Map(ownDevices.map((d) => [d.deviceId, d.keys])),
     })
     await keys.addSignatures(checked.accepted)
+    await this.#announceSignatures(checked.accepted, crossSigning)
     const failures: SignatureUploadAnswer['failures'] = {}
     for (const [user, byKey] of Object.entries(checked.failures)) {
       failures[user as UserId] = Object.fromEntries(
@@ -350,10 +379,21 @@ export class E2eeService {
     const { local } = this.#split([...messages.keys()])
     const remote = [...messages.keys()].filter((u) => !local.includes(u))
     if (remote.length > 0) {
-      this.#deps.logger?.warn(
-        { users: remote.length, type },
-        'to-device messages for users of other servers were not sent: no federation yet',
-      )
+      if (this.#deps.federation === undefined) {
+        this.#deps.logger?.warn(
+          { users: remote.length, type },
+          'to-device messages for users of other servers were not sent: federation is off',
+        )
+      } else {
+        // Queued before the local messages: a retry after a failure here queues them again
+        // under the same message ID, which the receiving servers deliver once.
+        await this.#deps.federation.sendToDevice(
+          requester.userId,
+          type,
+          toDeviceMessageId(requester.userId, deviceId, txnId),
+          new Map([...messages].filter(([user]) => remote.includes(user))),
+        )
+      }
     }
     const recipients = local.flatMap((userId) =>
       [...(messages.get(userId) ?? new Map<string, JsonObject>())].map(([device, content]) => ({
@@ -370,6 +410,77 @@ export class E2eeService {
       messages: recipients,
     })
     return ok({})
+  }
+
+  /** A local device's display name changed: other servers show it with its keys. Never rejects. */
+  async deviceRenamed(userId: UserId, deviceId: string): Promise<void> {
+    try {
+      await this.#announceDevices(userId, [deviceId])
+    } catch (error) {
+      this.#deps.logger?.warn(
+        { err: error, user_id: userId },
+        'could not announce a renamed device',
+      )
+    }
+  }
+
+  /** Tells other servers of the devices' current keys, as they would get them from /user/devices. */
+  async #announceDevices(userId: UserId, deviceIds: readonly string[]): Promise<void> {
+    const federation = this.#deps.federation
+    if (federation === undefined || deviceIds.length === 0) return
+    const answer = await this.localKeys(undefined, new Map([[userId, deviceIds]]))
+    const found = answer.device_keys[userId] ?? {}
+    const changes: DeviceChange[] = []
+    for (const deviceId of deviceIds) {
+      const keys = found[deviceId]
+      if (keys === undefined) continue
+      const { unsigned, ...bare } = keys
+      const name = isJsonObject(unsigned) ? unsigned['device_display_name'] : undefined
+      changes.push({
+        deviceId,
+        deleted: false,
+        keys: bare,
+        displayName: typeof name === 'string' ? name : undefined,
+      })
+    }
+    await federation.devicesChanged(userId, changes)
+  }
+
+  async #announceSigningKeys(userId: UserId): Promise<void> {
+    const federation = this.#deps.federation
+    if (federation === undefined) return
+    const answer = await this.localKeys(undefined, new Map([[userId, []]]))
+    await federation.signingKeysChanged(
+      userId,
+      answer.master_keys[userId],
+      answer.self_signing_keys[userId],
+    )
+  }
+
+  /**
+   * Signatures on a user's own keys change what other servers must show of them: a signed
+   * device is a device list update, a signed master key a signing key update. Signatures of
+   * other users' master keys are left out, as other servers never see those (key-query.ts).
+   */
+  async #announceSignatures(
+    accepted: readonly KeySignature[],
+    crossSigning: readonly CrossSigningKeyRecord[],
+  ): Promise<void> {
+    if (this.#deps.federation === undefined) return
+    const own = accepted.filter((s) => s.signerUserId === s.targetUserId)
+    for (const userId of new Set(own.map((s) => s.targetUserId))) {
+      const targets = new Set(
+        own.filter((s) => s.targetUserId === userId).map((s) => s.targetKeyId),
+      )
+      const crossKeys = new Set(
+        crossSigning.filter((k) => k.userId === userId).map((k) => k.publicKey),
+      )
+      if ([...targets].some((t) => crossKeys.has(t))) await this.#announceSigningKeys(userId)
+      await this.#announceDevices(
+        userId,
+        [...targets].filter((t) => !crossKeys.has(t)),
+      )
+    }
   }
 
   /** This server's users, and a failure for each other server named. */

@@ -1,7 +1,7 @@
 /**
  * What the room service needs of federation (rooms/room-context.ts RoomFederation): joining a
- * room that lives on other servers, and sending this server's new events to the other servers in
- * their rooms through the durable outgoing queue.
+ * room that lives on other servers, sending this server's new events to the other servers in
+ * their rooms through the durable outgoing queue, and describing other servers' rooms in spaces.
  *
  * An event is queued right after it is stored, under the room's write lock, and before the
  * client is told it was sent: a crash between the two leaves an event the client was never
@@ -19,11 +19,14 @@ import {
   type ServerName,
   type UserId,
 } from '@rhizome/core'
-import { notFound } from '../http/errors.js'
+import { forbidden, notFound, type ServerError } from '../http/errors.js'
 import type { Logger } from '../logging/logger.js'
 import type { RoomFederation } from '../rooms/room-context.js'
 import type { Storage } from '../storage/interface.js'
+import { sendRemoteInvite } from './membership/remote-invite.js'
 import { joinRemoteRoom, type RemoteJoinDeps } from './membership/remote-join.js'
+import { knockOnRemoteRoom, leaveRemoteRoom } from './membership/remote-membership.js'
+import { RemoteHierarchyCache } from './queries/remote-hierarchy.js'
 import type { RemoteQueries } from './queries/remote-queries.js'
 import type { FederationSender } from './sender/federation-sender.js'
 
@@ -33,9 +36,13 @@ export interface RoomFederationDeps {
   /** Undefined when federation is switched off: nothing is sent, no remote room joined. */
   readonly sender: Pick<FederationSender, 'enqueuePdu'> | undefined
   readonly remoteJoin: RemoteJoinDeps | undefined
-  /** Asks other servers about their aliases; undefined when federation is switched off. */
-  readonly remote: Pick<RemoteQueries, 'resolveAlias'> | undefined
+  /** Asks other servers about their aliases and spaces; undefined when federation is off. */
+  readonly remote: Pick<RemoteQueries, 'resolveAlias' | 'hierarchy'> | undefined
   readonly logger: Pick<Logger, 'warn'>
+  /** The clock the answers about other servers' spaces are kept by; Date.now when absent. */
+  readonly now?: () => number
+  /** Fetches older history of a room (history/request-backfill.ts); absent with federation off. */
+  readonly backfill?: (roomId: RoomId, limit: number) => Promise<number>
 }
 
 export interface RoomFederationHooks extends RoomFederation {
@@ -59,7 +66,16 @@ export function createRoomFederation(deps: RoomFederationDeps): RoomFederationHo
       )
     }
   }
+  const hierarchy =
+    deps.remote === undefined
+      ? undefined
+      : new RemoteHierarchyCache({
+          remote: deps.remote,
+          serverName: deps.serverName,
+          now: deps.now ?? Date.now,
+        })
   return {
+    ...(hierarchy === undefined ? {} : { hierarchy }),
     joinRemote: (
       roomId: RoomId,
       userId: UserId,
@@ -69,6 +85,18 @@ export function createRoomFederation(deps: RoomFederationDeps): RoomFederationHo
       deps.remoteJoin === undefined
         ? Promise.resolve(err('federation is switched off'))
         : joinRemoteRoom(deps.remoteJoin, { roomId, userId, servers, content }),
+    inviteRemote: (invite, rules, roomState) =>
+      deps.remoteJoin === undefined
+        ? Promise.resolve(err(federationOff()))
+        : sendRemoteInvite(deps.remoteJoin, invite, rules, roomState),
+    knockRemote: (roomId, userId, servers, content) =>
+      deps.remoteJoin === undefined
+        ? Promise.resolve(err(federationOff()))
+        : knockOnRemoteRoom(deps.remoteJoin, { roomId, userId, servers, content }),
+    leaveRemote: (roomId, userId, servers, content) =>
+      deps.remoteJoin === undefined
+        ? Promise.resolve(err(federationOff()))
+        : leaveRemoteRoom(deps.remoteJoin, { roomId, userId, servers, content }),
     resolveAlias: async (alias) => {
       if (deps.remote === undefined) {
         return err(notFound(`Room alias ${alias} is on another server, and federation is off`))
@@ -77,6 +105,7 @@ export function createRoomFederation(deps: RoomFederationDeps): RoomFederationHo
       return found.ok ? ok({ roomId: found.value.room_id, servers: found.value.servers }) : found
     },
     eventCreated: (pdu) => send(pdu, undefined),
+    ...(deps.backfill === undefined ? {} : { backfill: deps.backfill }),
     forward: (pdu, except) => {
       void send(pdu, except)
     },
@@ -96,4 +125,8 @@ async function destinationsOf(deps: RoomFederationDeps, pdu: Pdu): Promise<Serve
   }
   servers.delete(deps.serverName)
   return [...servers].sort()
+}
+
+function federationOff(): ServerError {
+  return forbidden('Rooms on other servers need federation, which is switched off')
 }

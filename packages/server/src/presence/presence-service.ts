@@ -1,4 +1,4 @@
-import { err, ok, type Result, type UserId } from '@rhizome/core'
+import { err, ok, userIdServerName, type Result, type ServerName, type UserId } from '@rhizome/core'
 import type { Requester } from '../http/authenticate.js'
 import { forbidden, type ServerError } from '../http/errors.js'
 import type { Logger } from '../logging/logger.js'
@@ -7,6 +7,7 @@ import type {
   PresenceState,
   PresenceStore,
   PresenceTouch,
+  PresenceUpdate,
 } from '../storage/presence-store.js'
 import { SweepTimer } from '../timers/sweep-timer.js'
 
@@ -24,6 +25,13 @@ export const SYNC_OFFLINE_TIMEOUT_MS = 30_000
 export const PRESENCE_SWEEP_INTERVAL_MS = 5_000
 /** Activity is written at most this often per user and process (a message every second is not). */
 export const ACTIVITY_GRANULARITY_MS = 60_000
+/**
+ * Other servers' users: their server sends every change, and again every so often while it
+ * lasts (as Synapse: 25 minutes); a user of whom nothing came for 30 minutes is taken offline
+ * (their server may be down).
+ */
+export const REMOTE_PRESENCE_TIMEOUT_MS = 30 * 60_000
+export const PRESENCE_RESEND_INTERVAL_MS = 25 * 60_000
 /** The per-process memory of recent activity writes is bounded. */
 const MAX_ACTIVITY_ENTRIES = 10_000
 
@@ -50,6 +58,15 @@ export interface PresenceServiceDeps {
   readonly logger?: Logger
   /** Tests shorten the timings. */
   readonly timings?: Partial<PresenceTimings>
+  /** Absent when federation is off. */
+  readonly federation?: PresenceFederation
+}
+
+/** Where this server's users' presence goes to reach other servers. */
+export interface PresenceFederation {
+  readonly serverName: ServerName
+  /** The presence of a user of this server changed (or is resent): the record as it is now. */
+  send(record: PresenceRecord): void
 }
 
 export interface PresenceTimings {
@@ -57,6 +74,18 @@ export interface PresenceTimings {
   readonly offlineTimeoutMs: number
   readonly sweepIntervalMs: number
   readonly activityGranularityMs: number
+  readonly remoteTimeoutMs: number
+  readonly resendIntervalMs: number
+}
+
+/** What clients and other servers are shown of a presence record at `now`. */
+export function presenceContent(record: PresenceRecord, now: number): PresenceContent {
+  return {
+    presence: record.state,
+    last_active_ago: Math.max(0, now - record.lastActiveTs),
+    ...(record.state === 'online' ? { currently_active: true } : {}),
+    ...(record.statusMsg === undefined ? {} : { status_msg: record.statusMsg }),
+  }
 }
 
 /**
@@ -82,6 +111,8 @@ export class PresenceService {
   readonly #ended = new Map<UserId, number>()
   /** When this process last wrote each user's activity. */
   readonly #lastActivity = new Map<UserId, number>()
+  /** When this process last sent the presence of each user syncing here to other servers. */
+  readonly #lastSent = new Map<UserId, number>()
 
   constructor(deps: PresenceServiceDeps) {
     this.#deps = deps
@@ -90,6 +121,8 @@ export class PresenceService {
       offlineTimeoutMs: SYNC_OFFLINE_TIMEOUT_MS,
       sweepIntervalMs: PRESENCE_SWEEP_INTERVAL_MS,
       activityGranularityMs: ACTIVITY_GRANULARITY_MS,
+      remoteTimeoutMs: REMOTE_PRESENCE_TIMEOUT_MS,
+      resendIntervalMs: PRESENCE_RESEND_INTERVAL_MS,
       ...deps.timings,
     }
     this.#sweeper = new SweepTimer({
@@ -125,7 +158,7 @@ export class PresenceService {
     }
     const now = this.#deps.now()
     // A new state replaces the old message: a PUT without one clears it (as Synapse).
-    await this.#deps.storage.presence.set(
+    await this.#set(
       userId,
       { state, statusMsg: statusMsg ?? null, lastActiveTs: now, lastSyncTs: now },
       now,
@@ -174,9 +207,9 @@ export class PresenceService {
       const record = await presence.get(userId)
       const current = record?.state ?? 'offline'
       if (setPresence === 'online' && current === 'offline') {
-        await presence.set(userId, { state: 'online', lastActiveTs: now, lastSyncTs: now }, now)
+        await this.#set(userId, { state: 'online', lastActiveTs: now, lastSyncTs: now }, now)
       } else if (setPresence === 'unavailable' && current !== 'unavailable') {
-        await presence.set(userId, { state: 'unavailable', lastSyncTs: now }, now)
+        await this.#set(userId, { state: 'unavailable', lastSyncTs: now }, now)
       } else if (record !== undefined && now - record.lastSyncTs > this.#timings.sweepIntervalMs) {
         // Between two syncs the record aged; a sweep must not find it stale before ours runs.
         await presence.touchSyncing([[userId, now]])
@@ -209,7 +242,7 @@ export class PresenceService {
     const { presence } = this.#deps.storage
     const record = await presence.get(userId)
     if (record?.state === 'unavailable') {
-      await presence.set(userId, { state: 'online', lastActiveTs: now }, now)
+      await this.#set(userId, { state: 'online', lastActiveTs: now }, now)
     } else if (record?.state === 'online') {
       await presence.touchActive([[userId, now]])
     }
@@ -227,12 +260,7 @@ export class PresenceService {
   }
 
   content(record: PresenceRecord, now: number): PresenceContent {
-    return {
-      presence: record.state,
-      last_active_ago: Math.max(0, now - record.lastActiveTs),
-      ...(record.state === 'online' ? { currently_active: true } : {}),
-      ...(record.statusMsg === undefined ? {} : { status_msg: record.statusMsg }),
-    }
+    return presenceContent(record, now)
   }
 
   /**
@@ -248,9 +276,65 @@ export class PresenceService {
     await presence.touchSyncing(touches)
     // Kept until written, so a failed sweep loses nothing; a newer end stays for the next one.
     for (const [userId, at] of ended) if (this.#ended.get(userId) === at) this.#ended.delete(userId)
-    await presence.applyTimeouts(
+    const { federation } = this.#deps
+    const changed = await presence.applyTimeouts(
       now - this.#timings.idleTimeoutMs,
       now - this.#timings.offlineTimeoutMs,
+      federation === undefined
+        ? undefined
+        : {
+            serverName: federation.serverName,
+            updatedBefore: now - this.#timings.remoteTimeoutMs,
+          },
     )
+    if (federation === undefined) return
+    const local = changed.filter((userId) => userIdServerName(userId) === federation.serverName)
+    await this.#sendCurrent(federation, local, now)
+    await this.#resend(federation, now)
+  }
+
+  /**
+   * A presence change users see, told to other servers when the user is of this server (the
+   * service only ever sets its own users' presence; other servers' come in through storage).
+   */
+  async #set(userId: UserId, update: PresenceUpdate, now: number): Promise<void> {
+    const record = await this.#deps.storage.presence.set(userId, update, now)
+    const { federation } = this.#deps
+    if (federation === undefined) return
+    this.#lastSent.set(userId, now)
+    federation.send(record)
+  }
+
+  async #sendCurrent(
+    federation: PresenceFederation,
+    users: readonly UserId[],
+    now: number,
+  ): Promise<void> {
+    for (const userId of users) {
+      const record = await this.#deps.storage.presence.get(userId)
+      if (record === undefined) continue
+      this.#lastSent.set(userId, now)
+      federation.send(record)
+    }
+  }
+
+  /**
+   * Presence that lasts is sent again before other servers time it out. Only users syncing here
+   * can hold a state for long (the others go offline, which is sent); each process resends for
+   * its own. A user first seen here is given a random place in the interval, so that the users
+   * a process took up at once (at its start) are not all resent in the same sweep.
+   */
+  async #resend(federation: PresenceFederation, now: number): Promise<void> {
+    const due: UserId[] = []
+    for (const userId of this.#lastSent.keys()) {
+      if (!this.#syncing.has(userId)) this.#lastSent.delete(userId)
+    }
+    for (const userId of this.#syncing.keys()) {
+      const last = this.#lastSent.get(userId)
+      if (last === undefined) {
+        this.#lastSent.set(userId, now - Math.floor(Math.random() * this.#timings.resendIntervalMs))
+      } else if (now - last >= this.#timings.resendIntervalMs) due.push(userId)
+    }
+    await this.#sendCurrent(federation, due, now)
   }
 }

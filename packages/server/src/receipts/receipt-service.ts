@@ -16,7 +16,7 @@ import {
 import { forbidden, notFound, serverError, type ServerError } from '../http/errors.js'
 import { ThreadResolver } from '../push/thread-resolver.js'
 import type { Storage, StoredEvent } from '../storage/interface.js'
-import type { ReceiptType } from '../storage/receipt-store.js'
+import type { NewReceipt, ReceiptType } from '../storage/receipt-store.js'
 
 export type ReceiptOrMarker = ReceiptType | 'm.fully_read'
 export const RECEIPT_TYPES: readonly ReceiptOrMarker[] = [
@@ -32,15 +32,23 @@ export interface ReadMarkers {
   readonly readPrivate?: EventId
 }
 
+/** Where public receipts go to reach other servers; absent when federation is off. */
+export interface ReceiptFederation {
+  /** A new `m.read` receipt of a user of this server, already stored. */
+  send(receipt: NewReceipt): void
+}
+
 export class ReceiptService {
   readonly #storage: Storage
   readonly #now: () => number
   readonly #threads: ThreadResolver
+  readonly #federation: ReceiptFederation | undefined
 
-  constructor(storage: Storage, now: () => number) {
+  constructor(storage: Storage, now: () => number, federation?: ReceiptFederation) {
     this.#storage = storage
     this.#now = now
     this.#threads = new ThreadResolver(storage.events)
+    this.#federation = federation
   }
 
   /** `POST /rooms/{roomId}/receipt/{receiptType}/{eventId}`. */
@@ -103,7 +111,7 @@ export class ReceiptService {
       })
       return
     }
-    await this.#storage.receipts.put({
+    const receipt: NewReceipt = {
       roomId,
       userId,
       receiptType: type,
@@ -111,7 +119,10 @@ export class ReceiptService {
       eventId: event.pdu.eventId,
       eventPosition: event.streamPosition ?? 0,
       ts: this.#now(),
-    })
+    }
+    const { position } = await this.#storage.receipts.put(receipt)
+    // Private receipts never leave the server; one that moved nothing is no news.
+    if (type === 'm.read' && position !== undefined) this.#federation?.send(receipt)
   }
 
   async #checkMember(userId: UserId, roomId: RoomId): Promise<Result<void, ServerError>> {

@@ -5,15 +5,17 @@ import {
   ok,
   parseUserId,
   roomVersionRules,
+  userIdServerName,
   type Result,
   type RoomAlias,
   type RoomId,
+  type UserId,
 } from '@rhizome/core'
 import type { Requester } from '../http/authenticate.js'
 import { serverError, type ServerError } from '../http/errors.js'
 import { planRoom, type CreateRoomRequest } from './create-room-plan.js'
 import type { EventTemplate } from './event-pipeline.js'
-import { checkLocalTarget, withProfile } from './membership.js'
+import { checkLocalTarget, inviteUser, withProfile } from './membership.js'
 import { aliasFromLocalpart, checkAliasFree, takeAlias } from './room-aliases.js'
 import type { RoomContext } from './room-context.js'
 
@@ -35,7 +37,13 @@ export async function createRoom(
       ),
     )
   }
+  // Users of other servers are invited once the room exists: their servers sign those invites.
+  const remote = new Set<UserId>()
   for (const invitee of request.invite) {
+    if (ctx.deps.federation !== undefined && userIdServerName(invitee) !== ctx.deps.serverName) {
+      remote.add(invitee)
+      continue
+    }
     const local = await checkLocalTarget(ctx, invitee, 'Inviting')
     if (!local.ok) return local
   }
@@ -52,14 +60,22 @@ export async function createRoom(
     rules,
     creator: requester.userId,
     createContent: plan.createContent,
-    events: await withMemberProfiles(ctx, plan.events),
+    events: await withMemberProfiles(
+      ctx,
+      plan.events.filter((e) => !(e.type === 'm.room.member' && remote.has(e.stateKey as UserId))),
+    ),
     isPublic: request.visibility === 'public',
     ...(alias === undefined
       ? {}
       : { reserve: (roomId: RoomId) => takeAlias(ctx, alias, roomId, requester.userId) }),
   })
   if (!created.ok) return created
-  return ok(created.value.roomId)
+  const { roomId } = created.value
+  for (const invitee of remote) {
+    // As other servers do, an invitee's server that refuses or is down does not undo the room.
+    await inviteUser(ctx, requester, roomId, invitee, { isDirect: request.isDirect })
+  }
+  return ok(roomId)
 }
 
 /** The creator's join and the invites carry the profiles of the users they are about. */

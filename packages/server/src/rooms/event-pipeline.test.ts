@@ -134,6 +134,63 @@ for (const kind of roomTestStorages()) {
       expectVerifiable(events, rulesOf('12'))
     })
 
+    it('keeps the room open while another server countersigns an event', async () => {
+      const storage = await open()
+      const pipeline = newPipeline(storage)
+      const roomId = await createRoom(pipeline)
+      let release: () => void = () => undefined
+      const held = new Promise<void>((resolve) => {
+        release = resolve
+      })
+      const signed: EventId[] = []
+      const invite = pipeline.send(
+        roomId,
+        { type: 'm.room.member', sender: alice, stateKey: bob, content: { membership: 'invite' } },
+        {
+          countersign: async (pdu) => {
+            signed.push(pdu.eventId)
+            await held
+            return { ok: true, value: pdu }
+          },
+        },
+      )
+      while (signed.length === 0) await new Promise((resolve) => setTimeout(resolve, 1))
+      // A message sent while the other server is slow gets through...
+      const during = must(await pipeline.send(roomId, message('while waiting')))
+      expect(during.kind).toBe('new')
+      release()
+      // ...and the invite, built on a room that has moved since, is built again and signed again.
+      const invited = must(await invite)
+      expect(invited.kind).toBe('new')
+      expect(signed).toHaveLength(2)
+      expect(signed[1]).toBe(invited.eventId)
+      const events = await timeline(storage, roomId)
+      expect(events.at(-2)?.pdu.eventId).toBe(during.eventId)
+      expect(events.at(-1)?.pdu.eventId).toBe(invited.eventId)
+      expect(events.at(-1)?.pdu.prevEvents).toEqual([during.eventId])
+      expect(events.some((e) => e.pdu.eventId === signed[0])).toBe(false)
+    })
+
+    it('stores nothing when the other server refuses to countersign', async () => {
+      const storage = await open()
+      const pipeline = newPipeline(storage)
+      const roomId = await createRoom(pipeline)
+      const before = await timeline(storage, roomId)
+      const refused = await pipeline.send(
+        roomId,
+        { type: 'm.room.member', sender: alice, stateKey: bob, content: { membership: 'invite' } },
+        {
+          countersign: () =>
+            Promise.resolve({
+              ok: false,
+              error: { status: 403, errcode: 'M_FORBIDDEN', error: 'no' },
+            }),
+        },
+      )
+      expect(refused.ok).toBe(false)
+      expect(await timeline(storage, roomId)).toHaveLength(before.length)
+    })
+
     it('lets two rooms proceed in parallel, each in its own order', async () => {
       const storage = await open()
       const pipeline = newPipeline(storage)

@@ -25,7 +25,13 @@ import {
   type UserId,
 } from '@rhizome/core'
 import { forbidden, notFound, serverError, type ServerError } from '../http/errors.js'
-import type { ForwardExtremity, PersistOutcome, Storage, TxnKey } from '../storage/interface.js'
+import type {
+  ForwardExtremity,
+  PersistOutcome,
+  RoomWriter,
+  Storage,
+  TxnKey,
+} from '../storage/interface.js'
 import { PduLoader } from './pdu-loader.js'
 
 /** What the caller decides about a new event; the pipeline fills in everything else. */
@@ -48,6 +54,24 @@ export interface RoomSnapshot {
   stateEvent(type: string, stateKey: string): Promise<Pdu | undefined>
 }
 
+/** The room at `state`, its state events loaded through `pdus` when asked for. */
+export function roomSnapshot(
+  pdus: Pick<PduLoader, 'loadOne'>,
+  roomId: RoomId,
+  rules: RoomVersionRules,
+  state: ReadonlyStateMap<EventId>,
+): RoomSnapshot {
+  return {
+    roomId,
+    rules,
+    state,
+    stateEvent: async (type, stateKey) => {
+      const id = state.get(type, stateKey)
+      return id === undefined ? undefined : pdus.loadOne(id)
+    },
+  }
+}
+
 /**
  * A check run under the room's write lock, against the state the event will be built on:
  * `send` to go ahead (with other content, when the state decides it), `unchanged` to answer with
@@ -63,7 +87,16 @@ export interface SendOptions {
   /** The client transaction, already scoped to its endpoint (see scopedTxnId). */
   readonly txn?: TxnKey
   readonly precheck?: Precheck
+  /**
+   * Runs on the built and authorized event before it is stored, without the room's lock: another
+   * server adds its signature (an invite of one of its users). What it returns is stored
+   * instead; an error stores nothing.
+   */
+  readonly countersign?: Countersign
 }
+
+/** The same event (same ID) with another server's signature added, or why not. */
+export type Countersign = (pdu: Pdu, room: RoomSnapshot) => Promise<Result<Pdu, ServerError>>
 
 export interface SentEvent {
   readonly eventId: EventId
@@ -107,6 +140,27 @@ export interface EventPipelineDeps {
    * resolves: queued for other servers by then, an acknowledged event cannot be lost to a crash.
    */
   readonly onPersisted?: (pdu: Pdu) => Promise<void>
+}
+
+/** How often an event is built again when the room moved while it was being countersigned. */
+const COUNTERSIGN_ATTEMPTS = 3
+
+interface BuiltDraft {
+  readonly kind: 'built'
+  readonly pdu: Pdu
+  readonly group: number
+  readonly state: ReadonlyStateMap<EventId>
+  readonly extremities: readonly ForwardExtremity[]
+  readonly prevs: readonly ForwardExtremity[]
+}
+
+type Draft = { readonly kind: 'done'; readonly sent: SentEvent } | BuiltDraft
+
+/** A draft that needs no writing, as what `send` answers. */
+function mapDone(drafted: Result<Draft, ServerError>): Result<SentEvent, ServerError> {
+  if (!drafted.ok) return drafted
+  if (drafted.value.kind !== 'done') throw new Error('an event to store was taken for an answer')
+  return ok(drafted.value.sent)
 }
 
 /** Random bytes in the opaque part of a room ID before v12: 18 bytes, 24 URL-safe characters. */
@@ -157,7 +211,12 @@ export class EventPipeline {
     return rules
   }
 
-  /** Builds, authorizes and stores one event on top of the room's current state. */
+  /**
+   * Builds, authorizes and stores one event on top of the room's current state, under the
+   * room's write lock. An event another server must countersign is built under the lock, signed
+   * without it (a slow or dead server must not stall the room), and stored under the lock again
+   * if the room has not moved meanwhile; when it has, the event is built afresh, a few times.
+   */
   async send(
     roomId: RoomId,
     template: EventTemplate,
@@ -166,65 +225,120 @@ export class EventPipeline {
     const rules = await this.roomRules(roomId)
     if (rules === undefined) return err(notFound(`Unknown room ${roomId}`))
     const { storage } = this.#deps
-    return storage.withRoomWriteLock(roomId, async (room) => {
-      const { txn } = options
-      if (txn !== undefined) {
-        const sent = await storage.events.getEventByTxn(txn.userId, txn.deviceId, txn.txnId)
-        if (sent !== undefined) {
-          return ok({
-            eventId: sent.pdu.eventId,
-            streamPosition: sent.streamPosition,
-            kind: 'retry',
-          })
-        }
-      }
-      const [extremities, group] = await Promise.all([
-        room.getForwardExtremities(),
-        room.getCurrentStateGroup(),
-      ])
-      if (group === undefined || extremities.length === 0) {
-        return err(notFound(`Unknown room ${roomId}`))
-      }
-      const state = await storage.state.loadState(group)
-
-      let event = template
-      if (options.precheck !== undefined) {
-        const decided = await options.precheck(this.#snapshot(roomId, rules, state))
-        if (!decided.ok) return decided
-        if (decided.value.kind === 'unchanged') {
-          return ok({
-            eventId: decided.value.eventId,
-            streamPosition: undefined,
-            kind: 'unchanged',
-          })
-        }
-        if (decided.value.content !== undefined) {
-          event = { ...template, content: decided.value.content }
-        }
-      }
-
-      const prevs = choosePrevEvents(extremities)
-      const built = await this.#buildAndAuthorize(roomId, rules, event, state, prevs)
-      if (!built.ok) return built
-      const pdu = built.value
-      const unreferenced = extremities.slice(prevs.length).map((e) => e.eventId)
-      const outcome = await room.persistEvent({
-        pdu,
-        stateBefore: { group },
-        newForwardExtremities: [pdu.eventId, ...unreferenced],
-        currentState: 'advance',
-        ...(txn === undefined ? {} : { txn }),
+    const { countersign } = options
+    if (countersign === undefined) {
+      return storage.withRoomWriteLock(roomId, async (room) => {
+        const drafted = await this.#draft(room, roomId, rules, template, options)
+        if (!drafted.ok || drafted.value.kind === 'done') return mapDone(drafted)
+        return ok(await this.#persist(room, drafted.value, options))
       })
-      if (outcome.kind === 'inserted') {
-        this.#pdus.remember(pdu)
-        await this.#deps.onPersisted?.(pdu)
+    }
+    for (let attempt = 0; attempt < COUNTERSIGN_ATTEMPTS; attempt++) {
+      const drafted = await storage.withRoomWriteLock(roomId, (room) =>
+        this.#draft(room, roomId, rules, template, options),
+      )
+      if (!drafted.ok || drafted.value.kind === 'done') return mapDone(drafted)
+      const draft = drafted.value
+      const signed = await countersign(
+        draft.pdu,
+        roomSnapshot(this.#pdus, roomId, rules, draft.state),
+      )
+      if (!signed.ok) return signed
+      if (signed.value.eventId !== draft.pdu.eventId) {
+        throw new Error(`countersigning changed ${draft.pdu.eventId} into ${signed.value.eventId}`)
       }
-      return ok({
-        eventId: outcome.eventId,
-        streamPosition: outcome.streamPosition,
-        kind: outcome.kind === 'inserted' ? 'new' : 'retry',
+      const stored = await storage.withRoomWriteLock(roomId, async (room) => {
+        const [extremities, group] = await Promise.all([
+          room.getForwardExtremities(),
+          room.getCurrentStateGroup(),
+        ])
+        const moved =
+          group !== draft.group ||
+          extremities.map((e) => e.eventId).join() !==
+            draft.extremities.map((e) => e.eventId).join()
+        if (moved) return undefined
+        return ok(await this.#persist(room, { ...draft, pdu: signed.value }, options))
       })
+      if (stored !== undefined) return stored
+    }
+    return err(
+      serverError('M_UNKNOWN', 'The room kept changing while the event was being countersigned'),
+    )
+  }
+
+  /**
+   * Under the lock: an event built and authorized on the room's current state, or what to answer
+   * without writing (a transaction already sent, a precheck's `unchanged`).
+   */
+  async #draft(
+    room: RoomWriter,
+    roomId: RoomId,
+    rules: RoomVersionRules,
+    template: EventTemplate,
+    options: SendOptions,
+  ): Promise<Result<Draft, ServerError>> {
+    const { storage } = this.#deps
+    const { txn } = options
+    if (txn !== undefined) {
+      const sent = await storage.events.getEventByTxn(txn.userId, txn.deviceId, txn.txnId)
+      if (sent !== undefined) {
+        return ok({
+          kind: 'done',
+          sent: { eventId: sent.pdu.eventId, streamPosition: sent.streamPosition, kind: 'retry' },
+        })
+      }
+    }
+    const [extremities, group] = await Promise.all([
+      room.getForwardExtremities(),
+      room.getCurrentStateGroup(),
+    ])
+    if (group === undefined || extremities.length === 0) {
+      return err(notFound(`Unknown room ${roomId}`))
+    }
+    const state = await storage.state.loadState(group)
+
+    let event = template
+    if (options.precheck !== undefined) {
+      const decided = await options.precheck(roomSnapshot(this.#pdus, roomId, rules, state))
+      if (!decided.ok) return decided
+      if (decided.value.kind === 'unchanged') {
+        return ok({
+          kind: 'done',
+          sent: { eventId: decided.value.eventId, streamPosition: undefined, kind: 'unchanged' },
+        })
+      }
+      if (decided.value.content !== undefined) {
+        event = { ...template, content: decided.value.content }
+      }
+    }
+
+    const prevs = choosePrevEvents(extremities)
+    const built = await this.#buildAndAuthorize(roomId, rules, event, state, prevs)
+    if (!built.ok) return built
+    return ok({ kind: 'built', pdu: built.value, group, state, extremities, prevs })
+  }
+
+  /** Under the lock: stores a drafted event as the room's newest. */
+  async #persist(room: RoomWriter, draft: BuiltDraft, options: SendOptions): Promise<SentEvent> {
+    const { pdu, group, extremities, prevs } = draft
+    const { txn } = options
+    const unreferenced = extremities.slice(prevs.length).map((e) => e.eventId)
+    const outcome = await room.persistEvent({
+      pdu,
+      stateBefore: { group },
+      newForwardExtremities: [pdu.eventId, ...unreferenced],
+      currentState: 'advance',
+      ...(txn === undefined ? {} : { txn }),
     })
+    if (outcome.kind === 'inserted') {
+      this.#pdus.remember(pdu)
+      await this.#deps.onPersisted?.(pdu)
+    }
+    return {
+      eventId: outcome.eventId,
+      streamPosition: outcome.streamPosition,
+      kind: outcome.kind === 'inserted' ? 'new' : 'retry',
+    }
   }
 
   /**
@@ -429,22 +543,6 @@ export class EventPipeline {
     const outcome = checkAuthRules(built.value, authState, rules, { crypto })
     if (outcome.kind === 'rejected') return err(forbidden(outcome.reason))
     return ok(built.value)
-  }
-
-  #snapshot(
-    roomId: RoomId,
-    rules: RoomVersionRules,
-    state: ReadonlyStateMap<EventId>,
-  ): RoomSnapshot {
-    return {
-      roomId,
-      rules,
-      state,
-      stateEvent: async (type, stateKey) => {
-        const id = state.get(type, stateKey)
-        return id === undefined ? undefined : this.#pdus.loadOne(id)
-      },
-    }
   }
 }
 

@@ -4,16 +4,26 @@
  * membership. The room's moderators see it in the timeline and answer with an invite (accept) or
  * a kick or ban (reject); the knocker sees the room under `rooms.knock` in /sync until then.
  *
- * Only rooms this server holds can be knocked on: knocking on a room elsewhere goes through
- * `make_knock` / `send_knock` over federation, which is not built yet, so `via` is not used.
+ * A room this server does not hold is knocked on through a server in it (`via`, the alias's
+ * servers, the server in the room ID) with `make_knock` / `send_knock` over federation; the knock
+ * is then kept as the user's membership here, with the state the resident sent.
  */
-import { err, ok, type Result, type RoomId } from '@rhizome/core'
+import {
+  err,
+  ok,
+  roomIdServerName,
+  type JsonObject,
+  type Result,
+  type RoomId,
+  type ServerName,
+  type UserId,
+} from '@rhizome/core'
 import type { Requester } from '../http/authenticate.js'
 import { forbidden, notFound, serverError, type ServerError } from '../http/errors.js'
 import type { Precheck } from './event-pipeline.js'
 import { membershipOf } from './history-visibility.js'
-import { withProfile, type MembershipChange } from './membership.js'
-import { resolveRoom, type RoomTarget } from './room-aliases.js'
+import { locateRoom, withProfile, type MembershipChange } from './membership.js'
+import type { RoomTarget } from './room-aliases.js'
 import type { RoomContext } from './room-context.js'
 
 export async function knockOnRoom(
@@ -25,21 +35,14 @@ export async function knockOnRoom(
   if (requester.isGuest) {
     return err(serverError('M_GUEST_ACCESS_FORBIDDEN', 'Guests may not knock on rooms'))
   }
-  const resolved = await resolveRoom(ctx, target)
-  if (!resolved.ok) return resolved
-  const roomId = resolved.value
+  const located = await locateRoom(ctx, target, change.servers ?? [])
+  if (!located.ok) return located
+  const { roomId } = located.value
   const rules = await ctx.pipeline.roomRules(roomId)
-  if (rules === undefined) {
-    return err(
-      notFound(
-        `Room ${roomId} is not known to this server, and knocking on rooms on other servers is ` +
-          'not supported yet',
-      ),
-    )
-  }
   const user = requester.userId
   const content = await withProfile(ctx, user, { membership: 'knock' })
   if (change.reason !== undefined) content['reason'] = change.reason
+  if (rules === undefined) return knockElsewhere(ctx, roomId, user, located.value.servers, content)
 
   // The auth rules would refuse all of these too; checked first to say why in the spec's words.
   const precheck: Precheck = async (room) => {
@@ -62,4 +65,27 @@ export async function knockOnRoom(
     { precheck },
   )
   return sent.ok ? ok(roomId) : sent
+}
+
+async function knockElsewhere(
+  ctx: RoomContext,
+  roomId: RoomId,
+  user: UserId,
+  via: readonly ServerName[],
+  content: JsonObject,
+): Promise<Result<RoomId, ServerError>> {
+  const { federation } = ctx.deps
+  const current = await ctx.deps.storage.rooms.getMembership(roomId, user)
+  if (current?.membership === 'invite') {
+    return err(forbidden('You are invited to this room already: join it instead'))
+  }
+  const creator = roomIdServerName(roomId)
+  const servers = [...via, ...(creator === undefined ? [] : [creator])]
+  if (federation === undefined || servers.length === 0) {
+    return err(
+      notFound(`Room ${roomId} is not known to this server, and no server to knock through`),
+    )
+  }
+  const knocked = await federation.knockRemote(roomId, user, [...new Set(servers)], content)
+  return knocked.ok ? ok(roomId) : knocked
 }

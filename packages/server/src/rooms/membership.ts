@@ -7,6 +7,7 @@
  */
 import {
   err,
+  isJsonObject,
   ok,
   roomAliasServerName,
   roomIdServerName,
@@ -21,8 +22,10 @@ import {
 } from '@rhizome/core'
 import type { Requester } from '../http/authenticate.js'
 import { forbidden, notFound, serverError, type ServerError } from '../http/errors.js'
-import type { Precheck, RoomSnapshot } from './event-pipeline.js'
+import { parseStrippedList, STRIPPED_STATE_TYPES } from '../sync/stripped-state.js'
+import type { Countersign, Precheck, RoomSnapshot } from './event-pipeline.js'
 import { membershipOf } from './history-visibility.js'
+import { leaveLocally } from './out-of-band-leave.js'
 import { authoriseRestrictedJoin } from './restricted-join.js'
 import { resolveRoom, type RoomTarget } from './room-aliases.js'
 import type { RoomContext } from './room-context.js'
@@ -44,24 +47,9 @@ export async function joinRoom(
   target: RoomTarget,
   change: MembershipChange,
 ): Promise<Result<Joined, ServerError>> {
-  const { federation } = ctx.deps
-  let servers = change.servers ?? []
-  let roomId: RoomId
-  if (
-    target.kind === 'alias' &&
-    federation !== undefined &&
-    roomAliasServerName(target.alias) !== ctx.deps.serverName
-  ) {
-    // Another server's alias: that server names the room and who is in it.
-    const remote = await federation.resolveAlias(target.alias)
-    if (!remote.ok) return remote
-    roomId = remote.value.roomId
-    servers = [...servers, ...remote.value.servers]
-  } else {
-    const resolved = await resolveRoom(ctx, target)
-    if (!resolved.ok) return resolved
-    roomId = resolved.value
-  }
+  const located = await locateRoom(ctx, target, change.servers ?? [])
+  if (!located.ok) return located
+  const { roomId, servers } = located.value
   const rules = await ctx.pipeline.roomRules(roomId)
   const user = requester.userId
   const content = await withProfile(ctx, user, { membership: 'join' })
@@ -104,6 +92,27 @@ export async function joinRoom(
   return sent.ok ? ok({ roomId }) : sent
 }
 
+/** The room a client names, with the servers to reach it through when it is elsewhere. */
+export async function locateRoom(
+  ctx: RoomContext,
+  target: RoomTarget,
+  via: readonly ServerName[],
+): Promise<Result<{ roomId: RoomId; servers: readonly ServerName[] }, ServerError>> {
+  const { federation } = ctx.deps
+  if (
+    target.kind === 'alias' &&
+    federation !== undefined &&
+    roomAliasServerName(target.alias) !== ctx.deps.serverName
+  ) {
+    // Another server's alias: that server names the room and who is in it.
+    const remote = await federation.resolveAlias(target.alias)
+    if (!remote.ok) return remote
+    return ok({ roomId: remote.value.roomId, servers: [...via, ...remote.value.servers] })
+  }
+  const resolved = await resolveRoom(ctx, target)
+  return resolved.ok ? ok({ roomId: resolved.value, servers: via }) : resolved
+}
+
 export async function inviteUser(
   ctx: RoomContext,
   requester: Requester,
@@ -111,30 +120,111 @@ export async function inviteUser(
   target: UserId,
   change: MembershipChange & { readonly isDirect?: boolean },
 ): Promise<Result<EventId, ServerError>> {
-  const local = await checkLocalTarget(ctx, target, 'Inviting')
-  if (!local.ok) return local
+  const { federation } = ctx.deps
+  // A user of another server: their server signs the invite first (server-server-api §Inviting).
+  const remote = userIdServerName(target) !== ctx.deps.serverName && federation !== undefined
+  if (!remote) {
+    const local = await checkLocalTarget(ctx, target, 'Inviting')
+    if (!local.ok) return local
+  }
   // The invitee's profile, as other servers add it, so that clients can name who was invited.
   const content = await withProfile(ctx, target, { membership: 'invite' })
   if (change.reason !== undefined) content['reason'] = change.reason
   if (change.isDirect === true) content['is_direct'] = true
-  return sendMembership(ctx, requester, roomId, target, content, async (room) => {
+  const precheck: Precheck = async (room) => {
     const current = await room.stateEvent('m.room.member', target)
     // The spec's 200 covers "was already invited": nothing new to send.
     if (membershipOf(current) === 'invite' && current !== undefined) {
       return ok({ kind: 'unchanged', eventId: current.eventId })
     }
     return ok({ kind: 'send' })
-  })
+  }
+  const countersign: Countersign | undefined = remote
+    ? async (pdu, room) => federation.inviteRemote(pdu, room.rules, await roomStateOf(room))
+    : undefined
+  const sent = await ctx.pipeline.send(
+    roomId,
+    { type: 'm.room.member', stateKey: target, sender: requester.userId, content },
+    { precheck, ...(countersign === undefined ? {} : { countersign }) },
+  )
+  return sent.ok ? ok(sent.value.eventId) : sent
 }
 
-export function leaveRoom(
+/** The room's identifying state events, in full, for an invitee's server. */
+async function roomStateOf(room: RoomSnapshot): Promise<JsonObject[]> {
+  const out: JsonObject[] = []
+  for (const type of STRIPPED_STATE_TYPES) {
+    const event = await room.stateEvent(type, '')
+    if (event !== undefined) out.push(event.json)
+  }
+  return out
+}
+
+export async function leaveRoom(
   ctx: RoomContext,
   requester: Requester,
   roomId: RoomId,
   change: MembershipChange,
 ): Promise<Result<EventId, ServerError>> {
   const content = withReason({ membership: 'leave' }, change)
+  if ((await ctx.pipeline.roomRules(roomId)) === undefined) {
+    return leaveElsewhere(ctx, roomId, requester.userId, content)
+  }
   return sendMembership(ctx, requester, roomId, requester.userId, content)
+}
+
+/**
+ * Rejects an invite to, or withdraws a knock on, a room this server does not hold: the leave goes
+ * through a server in the room (server-server-api §Leaving Rooms), the inviter's first, or is
+ * made here alone when none of them answers (out-of-band-leave.ts).
+ */
+async function leaveElsewhere(
+  ctx: RoomContext,
+  roomId: RoomId,
+  user: UserId,
+  content: JsonObject,
+): Promise<Result<EventId, ServerError>> {
+  const { storage, federation } = ctx.deps
+  const membership = await storage.rooms.getMembership(roomId, user)
+  if (membership?.membership === 'leave') return ok(membership.eventId)
+  if (
+    membership === undefined ||
+    (membership.membership !== 'invite' && membership.membership !== 'knock')
+  ) {
+    return err(notFound(`Room ${roomId} is not known to this server`))
+  }
+  if (federation === undefined) {
+    return err(forbidden('The room is on other servers, and federation is switched off'))
+  }
+  const servers = await outOfBandServers(ctx, roomId, membership.eventId)
+  const left = await federation.leaveRemote(roomId, user, servers, content)
+  return left.ok ? left : leaveLocally(ctx, roomId, user, membership.eventId, content)
+}
+
+/**
+ * Servers that are in a room this server knows only from an invite or a knock: the inviter's,
+ * those of the senders of the state that came with it, and the one in the room ID.
+ */
+export async function outOfBandServers(
+  ctx: RoomContext,
+  roomId: RoomId,
+  eventId: EventId,
+): Promise<ServerName[]> {
+  const servers: ServerName[] = []
+  const event = await ctx.deps.storage.events.getEvent(eventId)
+  if (event !== undefined) {
+    servers.push(userIdServerName(event.pdu.sender))
+    const unsigned = event.pdu.json['unsigned']
+    if (isJsonObject(unsigned)) {
+      const stripped = parseStrippedList(
+        unsigned['invite_room_state'] ?? unsigned['knock_room_state'],
+      )
+      for (const entry of stripped ?? []) servers.push(userIdServerName(entry.sender))
+    }
+  }
+  const creator = roomIdServerName(roomId)
+  if (creator !== undefined) servers.push(creator)
+  return [...new Set(servers)].filter((server) => server !== ctx.deps.serverName)
 }
 
 export function kickUser(
@@ -199,8 +289,9 @@ export async function withProfile(
 }
 
 /**
- * Only local users can be invited for now: inviting a user of another server means asking that
- * server to sign the invite over federation.
+ * An invitee that must be a local user: the invites of room creation are built with the room,
+ * before another server could sign them, so users of other servers are invited afterwards
+ * (POST /invite, which asks their server to sign).
  */
 export async function checkLocalTarget(
   ctx: RoomContext,
@@ -209,7 +300,7 @@ export async function checkLocalTarget(
 ): Promise<Result<void, ServerError>> {
   if (userIdServerName(target) !== ctx.deps.serverName) {
     return err(
-      forbidden(`${doing} users of other servers needs federation, which is not supported yet`),
+      forbidden(`${doing} users of other servers is done with /invite once the room exists`),
     )
   }
   const user = await ctx.deps.storage.accounts.getUser(target)
@@ -250,8 +341,12 @@ async function joinElsewhere(
   content: JsonObject,
 ): Promise<Result<Joined, ServerError>> {
   const federation = ctx.deps.federation
+  // Invited (or knocked, then invited): the inviter's server is in the room.
+  const membership = await ctx.deps.storage.rooms.getMembership(roomId, user)
+  const known =
+    membership === undefined ? [] : await outOfBandServers(ctx, roomId, membership.eventId)
   const creator = roomIdServerName(roomId)
-  const servers = [...via, ...(creator === undefined ? [] : [creator])]
+  const servers = [...via, ...known, ...(creator === undefined ? [] : [creator])]
   if (federation === undefined || servers.length === 0) {
     return err(
       notFound(`Room ${roomId} is not known to this server, and no server to join through`),

@@ -2,9 +2,10 @@
  * Joining a `restricted` (or `knock_restricted`) room without an invite (client-server-api
  * §Restricted rooms): the joiner must be in one of the rooms the join rules' `allow` list names,
  * and a user of a server in the room with the power to invite must vouch for the join through
- * `join_authorised_via_users_server`, which the auth rules check (rooms/v8 rule 4.3.2). Here both
- * the joiner's other rooms and the authorising user must be local: a room this server does not
- * hold cannot be checked without federation.
+ * `join_authorised_via_users_server`, which the auth rules check (rooms/v8 rule 4.3.2). The
+ * allowed rooms are checked in the state this server holds of them, and the authorising user is a
+ * local one. The joiner may be a user of another server: this server vouches for them when it
+ * answers their server's make_join (federation/membership/resident-join.ts).
  *
  * The refusals are those server-server-api §Restricted rooms gives a resident server, which is
  * what this server is for its own rooms: 403 M_FORBIDDEN when every condition it can check
@@ -28,19 +29,30 @@ import {
   type Result,
   type RoomId,
   type RoomVersionRules,
+  type ServerName,
   type UserId,
 } from '@rhizome/core'
 import { forbidden, serverError, type ServerError } from '../http/errors.js'
+import type { Storage } from '../storage/interface.js'
 import type { RoomSnapshot } from './event-pipeline.js'
 import { membershipOf } from './history-visibility.js'
-import type { RoomContext } from './room-context.js'
+import type { PduLoader } from './pdu-loader.js'
+
+/**
+ * What the checks read: the memberships this server knows, its name, and events. The room
+ * service's context has it, and so does the resident side of federation joins.
+ */
+export interface RestrictedJoinContext {
+  readonly deps: { readonly storage: Pick<Storage, 'rooms'>; readonly serverName: ServerName }
+  readonly pdus: Pick<PduLoader, 'load'>
+}
 
 /**
  * The local user who vouches for `user`'s join, ok(undefined) when the room's join rule is not a
  * restricted one in its version (the auth rules decide then), or the refusal.
  */
 export async function authoriseRestrictedJoin(
-  ctx: RoomContext,
+  ctx: RestrictedJoinContext,
   room: RoomSnapshot,
   user: UserId,
 ): Promise<Result<UserId | undefined, ServerError>> {
@@ -97,7 +109,7 @@ export function allowedRoomIds(joinRules: Pdu): RoomId[] {
 
 /** Whether `user` is joined to one of the rooms; only rooms this server holds can say. */
 export async function checkAllow(
-  ctx: RoomContext,
+  ctx: RestrictedJoinContext,
   allowed: readonly RoomId[],
   user: UserId,
 ): Promise<'satisfied' | 'failed' | 'unverifiable'> {
@@ -113,7 +125,10 @@ export async function checkAllow(
 }
 
 /** A local joined member with the power to invite, the most powerful first. */
-async function findAuthoriser(ctx: RoomContext, room: RoomSnapshot): Promise<UserId | undefined> {
+async function findAuthoriser(
+  ctx: RestrictedJoinContext,
+  room: RoomSnapshot,
+): Promise<UserId | undefined> {
   const { serverName } = ctx.deps
   const candidates: EventId[] = []
   for (const [type, stateKey, eventId] of room.state) {

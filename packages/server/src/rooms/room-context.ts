@@ -6,6 +6,7 @@ import type {
   Result,
   RoomAlias,
   RoomId,
+  RoomVersionRules,
   ServerName,
   SigningKey,
   UserId,
@@ -21,6 +22,7 @@ import type { Storage } from '../storage/interface.js'
 import { EventPipeline } from './event-pipeline.js'
 import { RoomHistoryView } from './history-visibility.js'
 import { PduLoader } from './pdu-loader.js'
+import type { RemoteHierarchySource } from './space-hierarchy-remote.js'
 
 /** A user's profile, copied into their member events as other servers do. */
 export interface MemberProfile {
@@ -58,12 +60,45 @@ export interface RoomFederation {
    * send waits for that, so what a client was told is sent is queued durably).
    */
   readonly eventCreated: (pdu: Pdu) => Promise<void>
+  /**
+   * The invite of a user of another server, with that server's signature added (it must sign
+   * before the invite goes into the room); `roomState` helps the invitee recognise the room.
+   */
+  inviteRemote(
+    invite: Pdu,
+    rules: RoomVersionRules,
+    roomState: readonly JsonObject[],
+  ): Promise<Result<Pdu, ServerError>>
+  /** Knocks on a room this server is not in, through the servers named; the knock's event ID. */
+  knockRemote(
+    roomId: RoomId,
+    userId: UserId,
+    servers: readonly ServerName[],
+    content: JsonObject,
+  ): Promise<Result<EventId, ServerError>>
+  /**
+   * Leaves a room this server is not in (rejects an invite, withdraws a knock), through the
+   * servers named; the leave's event ID.
+   */
+  leaveRemote(
+    roomId: RoomId,
+    userId: UserId,
+    servers: readonly ServerName[],
+    content: JsonObject,
+  ): Promise<Result<EventId, ServerError>>
+  /**
+   * Fetches history older than the oldest event this server has of the room from the other
+   * servers in it; resolves to how many events were stored. Absent when federation is off.
+   */
+  readonly backfill?: (roomId: RoomId, limit: number) => Promise<number>
   /** The room an alias of another server names, with servers to join through. */
   resolveAlias(
     alias: RoomAlias,
   ): Promise<
     Result<{ readonly roomId: RoomId; readonly servers: readonly ServerName[] }, ServerError>
   >
+  /** The rooms of spaces that live on other servers; absent when federation is switched off. */
+  readonly hierarchy?: RemoteHierarchySource
 }
 
 /** What the room service's modules share: the dependencies and the objects built from them. */

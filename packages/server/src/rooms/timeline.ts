@@ -27,6 +27,9 @@ import type { RoomEventFilterRules } from '../sync/filter/sync-filter.js'
 /** The most events one page returns, whatever the client asks. */
 export const MAX_PAGE_LIMIT = 1000
 export const DEFAULT_PAGE_LIMIT = 10
+/** How often one page may ask other servers for older history, and for how many events at least. */
+const MAX_BACKFILL_ROUNDS = 3
+const MIN_BACKFILL = 50
 
 const NO_PAGE: TimelinePage = { events: [], next: undefined }
 
@@ -82,16 +85,31 @@ export async function getMessages(
     else to = Math.min(to ?? bound, bound)
   }
   const filter = storageRoomEventFilter(query.filter, ignored)
+  const read = (): Promise<TimelinePage> =>
+    storage.events.roomTimeline(roomId, {
+      direction: query.dir,
+      from: start,
+      ...(to === undefined ? {} : { to }),
+      limit,
+      ...(filter === undefined ? {} : { filter }),
+    })
   // A filter whose rooms leave this one out matches none of its events.
-  const page = roomListed(query.filter, roomId)
-    ? await storage.events.roomTimeline(roomId, {
-        direction: query.dir,
-        from: start,
-        ...(to === undefined ? {} : { to }),
-        limit,
-        ...(filter === undefined ? {} : { filter }),
-      })
-    : NO_PAGE
+  let page = roomListed(query.filter, roomId) ? await read() : NO_PAGE
+  // Reading back past the oldest event held: other servers may have older history.
+  const backfill = ctx.deps.federation?.backfill
+  for (
+    let round = 0;
+    backwards &&
+    to === undefined &&
+    page !== NO_PAGE &&
+    page.next === undefined &&
+    backfill !== undefined &&
+    round < MAX_BACKFILL_ROUNDS;
+    round++
+  ) {
+    if ((await backfill(roomId, Math.max(limit, MIN_BACKFILL))) === 0) break
+    page = await read()
+  }
   const visible = await historyView(ctx, roomId, requester.userId).filter(page.events)
   const viewer = viewerOf(requester)
   const chunk = await ctx.serializer.serialize(visible, { viewer })

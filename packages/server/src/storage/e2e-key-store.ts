@@ -129,6 +129,24 @@ export interface DeviceListStore {
    * who shared a room with it and share none now.
    */
   sharingChanges(userId: UserId, since: number, upTo: number): Promise<SharingChanges>
+  /**
+   * Records that other servers' users changed their devices or cross-signing keys (their server
+   * said so), under one stream position, and wakes the local users who share a room with them.
+   */
+  recordRemoteChange(userIds: readonly UserId[]): Promise<void>
+  /**
+   * Takes the next `count` stream IDs of the local user's outbound device list updates, in one
+   * transaction: `previous` is the last one taken before (undefined for the first), and the IDs
+   * go up from it by one.
+   */
+  nextOutboundStreamIds(userId: UserId, count: number): Promise<OutboundStreamIds>
+  /** The last stream ID taken for the user's outbound updates (0 before the first). */
+  outboundStreamId(userId: UserId): Promise<number>
+}
+
+export interface OutboundStreamIds {
+  readonly previous: number | undefined
+  readonly ids: readonly number[]
 }
 
 export interface SharingChanges {
@@ -144,6 +162,12 @@ export interface ToDeviceStore {
    * to a device that does not exist is dropped.
    */
   send(batch: ToDeviceBatch): Promise<boolean>
+  /**
+   * Queues messages that another server's user sent (an m.direct_to_device EDU) under one stream
+   * position, unless that sender's `messageId` was taken in already (then nothing is written and
+   * the result is false). Messages to devices that do not exist are dropped.
+   */
+  receive(batch: RemoteToDeviceBatch): Promise<boolean>
   /** Deletes the device's messages at or below `position`: the client has them. */
   acknowledge(userId: UserId, deviceId: string, position: number): Promise<void>
   /** The device's messages in (after, upTo], oldest first, at most `limit`. */
@@ -160,6 +184,13 @@ export interface ToDeviceBatch {
   readonly sender: UserId
   readonly senderDeviceId: string
   readonly txnId: string
+  readonly type: string
+  readonly messages: readonly ToDeviceRecipient[]
+}
+
+export interface RemoteToDeviceBatch {
+  readonly sender: UserId
+  readonly messageId: string
   readonly type: string
   readonly messages: readonly ToDeviceRecipient[]
 }

@@ -165,6 +165,28 @@ export interface RoomWriter {
    * event.
    */
   persistOutliers(events: readonly OutlierInput[]): Promise<number>
+  /**
+   * Records a local user's membership in a room this server does not hold: an invite or a knock
+   * answered by another server, or the leave that rejects or withdraws one. The event is stored
+   * as an outlier and the membership is made current at a new stream position, with a wake-up,
+   * so that the user's /sync shows it. The room gets a row without state (which getRoom does not
+   * return) when it has none; joining the room later fills it in. Idempotent: an event already
+   * stored changes nothing. Throws when the room is held (its memberships follow its state).
+   */
+  persistOutOfBandMembership(pdu: Pdu, room: NewRoom): Promise<OutOfBandOutcome>
+  /**
+   * Reserves `count` positions below every position handed out so far, for history fetched from
+   * other servers (PersistEventInput.backfillPosition); returns the lowest. Positions below zero
+   * are never reported by /sync as new, and a block taken later lies below the earlier ones, so
+   * older history sorts first.
+   */
+  reserveBackfillPositions(count: number): Promise<number>
+}
+
+export interface OutOfBandOutcome {
+  readonly kind: 'inserted' | 'duplicate'
+  /** The membership's position; undefined for a duplicate. */
+  readonly streamPosition: number | undefined
 }
 
 export interface OutlierInput {
@@ -198,6 +220,12 @@ export interface PersistEventInput {
   readonly txn?: TxnKey
   /** Creates the room's row; required for the first event stored in a room. */
   readonly room?: NewRoom
+  /**
+   * History older than the room's timeline, at a position from reserveBackfillPositions: the
+   * event leaves the forward extremities, the current state and the memberships alone
+   * (`currentState` must be 'keep'), and wakes nobody.
+   */
+  readonly backfillPosition?: number
 }
 
 /**
@@ -330,6 +358,7 @@ export interface EventStore {
 // ---------------------------------------------------------------------------------------------
 // Rooms and state
 
+/** A room this server holds: its row has a current state (see persistOutOfBandMembership). */
 export interface RoomRecord {
   readonly roomId: RoomId
   readonly version: string

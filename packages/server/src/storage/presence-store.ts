@@ -1,4 +1,4 @@
-import type { UserId } from '@rhizome/core'
+import type { ServerName, UserId } from '@rhizome/core'
 
 export const PRESENCE_STATES = ['online', 'unavailable', 'offline'] as const
 export type PresenceState = (typeof PRESENCE_STATES)[number]
@@ -9,7 +9,10 @@ export interface PresenceRecord {
   readonly statusMsg: string | undefined
   /** When the user last did something (sent, typed, set their presence); ms since the epoch. */
   readonly lastActiveTs: number
-  /** When a `/sync` of theirs that counts for presence last ran. */
+  /**
+   * When a `/sync` of theirs that counts for presence last ran; for a user of another server,
+   * when their server last told this one their presence.
+   */
   readonly lastSyncTs: number
   /** The position of the last change users were told about. */
   readonly streamPosition: number
@@ -23,6 +26,17 @@ export interface PresenceUpdate {
   readonly lastActiveTs?: number
   /** Absent keeps it (a new record starts at `now`). */
   readonly lastSyncTs?: number
+}
+
+/**
+ * Users of other servers are timed out by their own server, which sends the change; this one
+ * only takes them offline when their server has said nothing for long (it may be down).
+ */
+export interface RemotePresenceTimeout {
+  /** This server: its users are the local ones, timed out by idleness and silence. */
+  readonly serverName: ServerName
+  /** A user of another server whose presence was last received before this goes offline. */
+  readonly updatedBefore: number
 }
 
 /** One user's time for `touchSyncing` (they were syncing) or `touchActive` (they were active). */
@@ -51,9 +65,14 @@ export interface PresenceStore {
   /**
    * The timeouts: a user who has not synced since before `syncedBefore` goes offline; an online
    * user not active since before `idleBefore` goes unavailable. All at one stream position, and
-   * safe to run in several processes at once. Returns the users changed.
+   * safe to run in several processes at once. Returns the users changed. With `remote`, users of
+   * other servers follow its rule instead; without it, every user is taken for a local one.
    */
-  applyTimeouts(idleBefore: number, syncedBefore: number): Promise<readonly UserId[]>
+  applyTimeouts(
+    idleBefore: number,
+    syncedBefore: number,
+    remote?: RemotePresenceTimeout,
+  ): Promise<readonly UserId[]>
   /**
    * What `/sync` shows `viewer`: the presence of the viewer and of every user joined to a room the
    * viewer is joined to, changed in (since, upTo], oldest first. Without `since` (an initial

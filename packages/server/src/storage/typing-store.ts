@@ -17,6 +17,12 @@ import type { RoomId, UserId } from '@rhizome/core'
  * out notices whose expiry has passed even before the expiry is announced, so an expired notice
  * is gone from the very next sync; the announcement (`expire`) is what wakes waiting clients.
  */
+/** One user's notice in one room. */
+export interface TypingNotice {
+  readonly roomId: RoomId
+  readonly userId: UserId
+}
+
 export interface TypingStore {
   /**
    * Starts (or refreshes) the user's notice until `expiresTs`, or stops it (`undefined`).
@@ -32,9 +38,9 @@ export interface TypingStore {
   /**
    * Ends every active notice whose expiry is at or before `now`, at one new stream position, and
    * wakes their rooms. Safe to run in several processes at once: a notice is announced once.
-   * Returns the rooms whose notices ended.
+   * Returns the notices that ended (so that other servers can be told of this server's users).
    */
-  expire(now: number): Promise<readonly RoomId[]>
+  expire(now: number): Promise<readonly TypingNotice[]>
   /** The earliest expiry among active notices (to time the next `expire`). */
   nextExpiry(): Promise<number | undefined>
   /**

@@ -32,6 +32,7 @@ function queue(n: number): { toDevice: ToDeviceStore; e2eKeys: E2eKeyStore } {
     e2eKeys,
     toDevice: {
       send: () => Promise.resolve(true),
+      receive: () => Promise.resolve(true),
       acknowledge: () => Promise.resolve(),
       pending: (_u, _d, after, upTo, limit) =>
         Promise.resolve(
@@ -88,6 +89,9 @@ describe('device list changes in sync', () => {
     return {
       changedInSharedRooms: () => Promise.resolve(changed),
       sharingChanges: () => Promise.resolve({ newlySharing: sharing, stoppedSharing: stopped }),
+      recordRemoteChange: () => Promise.resolve(),
+      nextOutboundStreamIds: () => Promise.resolve({ previous: undefined, ids: [] }),
+      outboundStreamId: () => Promise.resolve(0),
     }
   }
 

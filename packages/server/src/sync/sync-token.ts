@@ -1,5 +1,5 @@
-import type { Result } from '@rhizome/core'
-import type { ServerError } from '../http/errors.js'
+import { err, type Result } from '@rhizome/core'
+import { serverError, type ServerError } from '../http/errors.js'
 import { formatTimelineToken, parseTimelineToken } from '../rooms/pagination-token.js'
 
 /**
@@ -17,7 +17,14 @@ export function formatSyncToken(position: number): string {
   return formatTimelineToken(position)
 }
 
-/** Parses `since` strictly: anything this server did not hand out is M_INVALID_PARAM. */
+/**
+ * Parses `since` strictly: anything this server did not hand out is M_INVALID_PARAM, a position
+ * below zero (backfilled history, never a sync's) included.
+ */
 export function parseSyncToken(raw: string): Result<number, ServerError> {
-  return parseTimelineToken(raw, 'since')
+  const position = parseTimelineToken(raw, 'since')
+  if (position.ok && position.value < 0) {
+    return err(serverError('M_INVALID_PARAM', 'since is not a sync token from this server'))
+  }
+  return position
 }

@@ -18,6 +18,7 @@ import { nodeCryptoProvider as crypto } from '@rhizome/crypto-node'
 import type {
   FederationFailure,
   FederationRequester,
+  FederationRequestOptions,
   FederationResponse,
 } from '../federation/transport/federation-client.js'
 
@@ -26,6 +27,7 @@ export interface RecordedCall {
   readonly method: string
   readonly path: string
   readonly body: JsonObject | undefined
+  readonly query?: FederationRequestOptions['query']
 }
 
 type Handler = (
@@ -59,8 +61,16 @@ export class FakeRequester implements Pick<FederationRequester, 'get' | 'request
     method: 'GET' | 'PUT' | 'POST' | 'DELETE',
     path: string,
     body?: JsonObject,
+    options?: FederationRequestOptions,
   ): Promise<Result<FederationResponse, FederationFailure>> {
-    return this.#answer({ destination, method, path, body })
+    const query = options?.query
+    return this.#answer({
+      destination,
+      method,
+      path,
+      body,
+      ...(query === undefined ? {} : { query }),
+    })
   }
 
   async #answer(call: RecordedCall): Promise<Result<FederationResponse, FederationFailure>> {

@@ -15,6 +15,18 @@ export const MAX_TYPING_TIMEOUT_MS = 120_000
  * itself: a notice set by a process that has since died still ends within this much of its time.
  */
 export const TYPING_SWEEP_INTERVAL_MS = 5_000
+/**
+ * How long a notice from another server lasts without a refresh or a stop: the sender stops it
+ * explicitly, and this bounds it when the stop is lost (server-server-api §Typing Notifications).
+ */
+export const REMOTE_TYPING_TIMEOUT_MS = 30_000
+
+/** Where this server's users' typing changes go to reach other servers. */
+export interface TypingFederation {
+  isLocal(userId: UserId): boolean
+  /** The user started, is still, or stopped typing in the room. */
+  send(roomId: RoomId, userId: UserId, typing: boolean): void
+}
 
 export interface TypingServiceDeps {
   readonly storage: {
@@ -25,6 +37,8 @@ export interface TypingServiceDeps {
   readonly logger?: Logger
   /** Told when a user starts typing: activity, for presence. */
   readonly onActivity?: (userId: UserId) => void
+  /** Absent when federation is off. */
+  readonly federation?: TypingFederation
   readonly sweepIntervalMs?: number
 }
 
@@ -49,7 +63,14 @@ export class TypingService {
       intervalMs: deps.sweepIntervalMs ?? TYPING_SWEEP_INTERVAL_MS,
       now: deps.now,
       run: async () => {
-        await deps.storage.typing.expire(deps.now())
+        const ended = await deps.storage.typing.expire(deps.now())
+        const { federation } = deps
+        if (federation !== undefined) {
+          // Other servers would time these out themselves, but later than this user asked.
+          for (const { roomId, userId } of ended) {
+            if (federation.isLocal(userId)) federation.send(roomId, userId, false)
+          }
+        }
         return deps.storage.typing.nextExpiry()
       },
       onError: (error) => {
@@ -82,8 +103,10 @@ export class TypingService {
       return err(forbidden('You are not joined to this room'))
     }
     const at = now()
+    const { federation } = this.#deps
     if (!request.typing) {
-      await storage.typing.setTyping(roomId, userId, undefined, at)
+      const position = await storage.typing.setTyping(roomId, userId, undefined, at)
+      if (position !== undefined) federation?.send(roomId, userId, false)
       return ok(undefined)
     }
     const timeout = Math.min(request.timeoutMs ?? DEFAULT_TYPING_TIMEOUT_MS, MAX_TYPING_TIMEOUT_MS)
@@ -91,6 +114,23 @@ export class TypingService {
     await storage.typing.setTyping(roomId, userId, expiresTs, at)
     this.#sweeper.wakeAt(expiresTs)
     this.#deps.onActivity?.(userId)
+    // A refresh goes out too: it keeps the notice alive on servers that time it out sooner.
+    federation?.send(roomId, userId, true)
     return ok(undefined)
+  }
+
+  /**
+   * A notice of another server's user (already checked to be joined): a start lasts
+   * REMOTE_TYPING_TIMEOUT_MS unless refreshed or stopped.
+   */
+  async setRemoteTyping(roomId: RoomId, userId: UserId, typing: boolean): Promise<void> {
+    const at = this.#deps.now()
+    if (!typing) {
+      await this.#deps.storage.typing.setTyping(roomId, userId, undefined, at)
+      return
+    }
+    const expiresTs = at + REMOTE_TYPING_TIMEOUT_MS
+    await this.#deps.storage.typing.setTyping(roomId, userId, expiresTs, at)
+    this.#sweeper.wakeAt(expiresTs)
   }
 }

@@ -15,12 +15,12 @@ export interface JoinRouteServices {
 }
 
 /** `ver`, repeated once per supported room version; the spec's default is version 1. */
-function versionsQuery(query: URLSearchParams): Result<readonly string[], ServerError> {
+export function versionsQuery(query: URLSearchParams): Result<readonly string[], ServerError> {
   const versions = query.getAll('ver')
   return ok(versions.length === 0 ? ['1'] : versions)
 }
 
-function anyObject(body: JsonObject): Result<JsonObject, ServerError> {
+export function anyObject(body: JsonObject): Result<JsonObject, ServerError> {
   return ok(body)
 }
 

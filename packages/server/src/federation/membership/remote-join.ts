@@ -33,10 +33,13 @@ import {
   type SigningKey,
   type UserId,
 } from '@rhizome/core'
+import type { Logger } from '../../logging/logger.js'
 import type { Storage } from '../../storage/interface.js'
 import type { ServerKeyLookup as KeyFetcher } from '../keys/key-fetcher.js'
+import { coveringKeyLookup } from '../keys/covering-key-lookup.js'
 import { keyLookup } from '../receive/transaction.js'
 import type { FederationRequester } from '../transport/federation-client.js'
+import { checkAnswerEvents } from './answer-events.js'
 
 export interface RemoteJoinDeps {
   readonly storage: Pick<Storage, 'withRoomWriteLock' | 'rooms'>
@@ -46,6 +49,8 @@ export interface RemoteJoinDeps {
   readonly serverName: ServerName
   readonly signingKey: SigningKey
   readonly now: () => number
+  /** Told how long each phase of a join took (make_join, send_join, checks, storing). */
+  readonly logger?: Pick<Logger, 'info'>
 }
 
 export interface RemoteJoinRequest {
@@ -78,6 +83,7 @@ async function joinThrough(
 ): Promise<Result<EventId, string>> {
   const { roomId, userId } = request
   const path = `${encodeURIComponent(roomId)}/${encodeURIComponent(userId)}`
+  const started = performance.now()
   const made = await deps.requester.request(
     server,
     'GET',
@@ -110,6 +116,7 @@ async function joinThrough(
   const signed = hashAndSignEvent(filled, rules, deps.serverName, deps.signingKey, deps.crypto)
   const eventId = computeEventId(signed, rules, deps.crypto)
   if (!eventId.ok) return err(eventId.error.error)
+  const asked = performance.now()
   const sent = await deps.requester.request(
     server,
     'PUT',
@@ -117,8 +124,10 @@ async function joinThrough(
     signed,
   )
   if (!sent.ok) return err(`send_join failed: ${sent.error.message}`)
+  const answered = performance.now()
   const checked = await checkAnswer(deps, rules, roomId, signed, sent.value.body)
   if (!checked.ok) return err(`send_join answer refused: ${checked.error}`)
+  const verified = performance.now()
   const { join, state, events } = checked.value
   await deps.storage.withRoomWriteLock(roomId, async (room) => {
     await room.persistOutliers([...events.values()].map((pdu) => ({ pdu })))
@@ -134,6 +143,20 @@ async function joinThrough(
       room: { version: rules.id, creator: create?.sender ?? join.sender, isPublic: false },
     })
   })
+  const stored = performance.now()
+  deps.logger?.info(
+    {
+      room_id: roomId,
+      via: server,
+      state_events: state.size,
+      events: events.size,
+      make_join_ms: Math.round(asked - started),
+      send_join_ms: Math.round(answered - asked),
+      verify_ms: Math.round(verified - answered),
+      store_ms: Math.round(stored - verified),
+    },
+    'joined a room through another server',
+  )
   return ok(join.eventId)
 }
 
@@ -155,18 +178,21 @@ async function checkAnswer(
   const stateJson = listOf(answer['state'])
   const chainJson = listOf(answer['auth_chain'])
   if (stateJson === undefined || chainJson === undefined) return err('no state or auth chain')
-  const keys = keyLookup(deps.keys)
-  const events = new Map<EventId, Pdu>()
-  for (const json of [...stateJson, ...chainJson]) {
-    const checked = await checkReceivedPdu(json, rules, deps.crypto, keys)
-    if (!checked.ok) return err(checked.error.error)
-    if (checked.value.pdu.roomId !== roomId) return err('an event of another room')
-    events.set(checked.value.pdu.eventId, checked.value.pdu)
-  }
+  // One key lookup per server key for the whole answer, not one per event.
+  const keys = coveringKeyLookup(keyLookup(deps.keys))
+  const checkedEvents = await checkAnswerEvents(
+    [...stateJson, ...chainJson],
+    roomId,
+    rules,
+    deps.crypto,
+    keys,
+  )
+  if (!checkedEvents.ok) return checkedEvents
+  const { byId: events, idOf } = checkedEvents.value
   const state = new StateMap<EventId>()
   for (const json of stateJson) {
-    const id = computeEventId(json as JsonObject, rules, deps.crypto)
-    const pdu = id.ok ? events.get(id.value) : undefined
+    const id = idOf.get(json)
+    const pdu = id === undefined ? undefined : events.get(id)
     if (pdu?.stateKey === undefined) return err('a state event without a state key')
     if (state.get(pdu.type, pdu.stateKey) !== undefined) return err('two events for one state key')
     state.set(pdu.type, pdu.stateKey, pdu.eventId)

@@ -2,6 +2,7 @@ import {
   computeEventId,
   generateSigningKey,
   hashAndSignEvent,
+  parseServerName,
   roomVersionRules,
   type EventId,
   type JsonObject,
@@ -9,10 +10,12 @@ import {
   type ServerName,
 } from '@rhizome/core'
 import { describe, expect, it } from 'vitest'
+import type { Requester } from '../../http/authenticate.js'
 import { PduLoader } from '../../rooms/pdu-loader.js'
 import type { RoomService } from '../../rooms/room-service.js'
 import type { Storage } from '../../storage/interface.js'
 import { knownKeys, publicRoom, storedRoomRules } from '../../testing/federation-fixtures.js'
+import { wireServers, type WiredServer } from '../../testing/federation-wire.js'
 import { expectMatchesSpec } from '../../testing/openapi-spec.js'
 import { crypto, must, SERVER_NAME, SIGNING_KEY, userId } from '../../testing/room-kit.js'
 import { roomTestStorages, useRoomStorage } from '../../testing/room-storages.js'
@@ -139,5 +142,109 @@ describe.each(roomTestStorages())('joining a room through this server ($name)', 
     const changed = { ...json, content: { membership: 'join', displayname: 'changed on the way' } }
     const redacted = must(await sendJoin(deps, REMOTE, roomId, id, changed))
     expect((redacted.event['content'] as JsonObject)['displayname']).toBeUndefined()
+  })
+})
+
+describe.each(roomTestStorages())('restricted rooms over federation ($name)', (kind) => {
+  const openStorage = useRoomStorage(kind)
+  const [A, B, C] = ['a.example', 'b.example', 'c.example'].map((name) =>
+    must(parseServerName(name)),
+  ) as [ServerName, ServerName, ServerName]
+
+  async function restrictedRoom(
+    a: WiredServer,
+    allowed: RoomId,
+  ): Promise<{ roomId: RoomId; alice: Requester }> {
+    const alice = await a.user('alice')
+    const roomId = must(
+      await a.rooms.createRoom(alice, {
+        visibility: 'private',
+        invite: [],
+        initialState: [
+          {
+            type: 'm.room.join_rules',
+            stateKey: '',
+            content: {
+              join_rule: 'restricted',
+              allow: [{ type: 'm.room_membership', room_id: allowed }],
+            },
+          },
+        ],
+        preset: 'private_chat',
+        isDirect: false,
+        roomVersion: '10',
+        powerLevelContentOverride: { invite: 50 },
+      }),
+    )
+    return { roomId, alice }
+  }
+
+  it('answers make_join with the spec’s refusals, and vouches for a member of the allowed room', async () => {
+    const servers = wireServers([{ serverName: A, storage: await openStorage() }])
+    const a = servers.get(A)
+    if (a === undefined) throw new Error('a server')
+    const bobB = userId('bob', B)
+    const space = must(
+      await a.rooms.createRoom(await a.user('alice'), {
+        visibility: 'public',
+        invite: [],
+        initialState: [],
+        preset: 'public_chat',
+        isDirect: false,
+        roomVersion: '10',
+      }),
+    )
+    const unknownAllowed = await restrictedRoom(a, '!unknown:elsewhere.example' as RoomId)
+    const cannotTell = await makeJoin(a.resident, B, unknownAllowed.roomId, bobB, ['10'])
+    expect(!cannotTell.ok && cannotTell.error.errcode).toBe('M_UNABLE_TO_AUTHORISE_JOIN')
+    const { roomId, alice } = await restrictedRoom(a, space)
+    const outsider = await makeJoin(a.resident, B, roomId, bobB, ['10'])
+    expect(!outsider.ok && outsider.error.errcode).toBe('M_FORBIDDEN')
+    // Bob's join of the space, as it would arrive from B.
+    must(
+      await a.rooms.pipeline.send(space, {
+        type: 'm.room.member',
+        stateKey: bobB,
+        sender: bobB,
+        content: { membership: 'join' },
+      }),
+    )
+    const made = must(await makeJoin(a.resident, B, roomId, bobB, ['10']))
+    expect(made.event['content']).toEqual({
+      membership: 'join',
+      join_authorised_via_users_server: alice.userId,
+    })
+  })
+
+  it('joins through the next server when one cannot grant the join', async () => {
+    const servers = wireServers([
+      { serverName: A, storage: await openStorage() },
+      { serverName: B, storage: await openStorage() },
+      { serverName: C, storage: await openStorage() },
+    ])
+    const [a, b, c] = [servers.get(A), servers.get(B), servers.get(C)]
+    if (a === undefined || b === undefined || c === undefined) throw new Error('three servers')
+    const space = must(
+      await a.rooms.createRoom(await a.user('alice'), {
+        visibility: 'public',
+        invite: [],
+        initialState: [],
+        preset: 'public_chat',
+        isDirect: false,
+        roomVersion: '10',
+      }),
+    )
+    const { roomId } = await restrictedRoom(a, space)
+    const bob = await b.user('bob')
+    must(await b.rooms.join(bob, { kind: 'id', roomId: space }, { servers: [A] }))
+    // Carol of C is in both rooms (C sees Bob in the space), without the power to invite: C can
+    // check the join, not grant it.
+    const carol = await c.user('carol')
+    must(await c.rooms.join(carol, { kind: 'id', roomId: space }, { servers: [A] }))
+    must(await c.rooms.join(carol, { kind: 'id', roomId }, { servers: [A] }))
+    const viaC = await makeJoin(c.resident, B, roomId, bob.userId, ['10'])
+    expect(!viaC.ok && viaC.error.errcode).toBe('M_UNABLE_TO_GRANT_JOIN')
+    must(await b.rooms.join(bob, { kind: 'id', roomId }, { servers: [C, A] }))
+    expect((await a.storage.rooms.getMembership(roomId, bob.userId))?.membership).toBe('join')
   })
 })

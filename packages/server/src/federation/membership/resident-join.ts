@@ -5,113 +5,83 @@
  * answers with the state before it and that state's auth chain, so the new server can check and
  * store the room for itself.
  *
- * Not built yet: joins through a restricted join rule (the resident signing
- * `join_authorised_via_users_server`) and partial-state joins (`omit_members`).
+ * In a restricted room (§Restricted rooms) a user who is neither joined nor invited gets in when
+ * this server can see them joined to one of the rooms the join rules allow: the template names a
+ * local user with the power to invite in `join_authorised_via_users_server`, and `send_join`
+ * adds this server's signature to the join, which the auth rules rely on.
+ *
+ * Not built yet: partial-state joins (`omit_members`).
  */
 import {
-  buildEvent,
-  checkAuthRules,
-  checkReceivedPdu,
   err,
   isJsonObject,
+  jsonSignature,
   ok,
-  selectAuthEvents,
-  StateMap,
+  parseUntrustedPdu,
+  parseUserId,
+  redactEvent,
   userIdServerName,
-  type CryptoProvider,
+  withSignature,
   type EventId,
   type JsonObject,
-  type Pdu,
   type Result,
   type RoomId,
   type RoomVersionRules,
   type ServerName,
-  type SigningKey,
   type UserId,
 } from '@rhizome/core'
-import { badJson, forbidden, notFound, serverError, type ServerError } from '../../http/errors.js'
-import type { PduLoader } from '../../rooms/pdu-loader.js'
-import type { Storage } from '../../storage/interface.js'
-import type { ServerKeyLookup as KeyFetcher } from '../keys/key-fetcher.js'
-import { receiveRoomEvent } from '../receive/room-event-receiver.js'
-import { keyLookup } from '../receive/transaction.js'
+import { badJson, forbidden, serverError, type ServerError } from '../../http/errors.js'
+import type { RoomSnapshot } from '../../rooms/event-pipeline.js'
+import { membershipOf } from '../../rooms/history-visibility.js'
+import {
+  allowedRoomIds,
+  authoriseRestrictedJoin,
+  checkAllow,
+  isRestricted,
+} from '../../rooms/restricted-join.js'
+import {
+  acceptSentEvent,
+  makeTemplate,
+  storedJson,
+  type ResidentDeps,
+  type TemplateAnswer,
+} from './resident-handshake.js'
 
-export interface ResidentJoinDeps {
-  readonly storage: Pick<Storage, 'withRoomWriteLock' | 'events' | 'state' | 'rooms'>
-  readonly pdus: PduLoader
-  readonly crypto: CryptoProvider
-  readonly keys: Pick<KeyFetcher, 'verifyKey'>
-  readonly serverName: ServerName
-  /** Used only to shape the template; the joining server signs the event. */
-  readonly signingKey: SigningKey
-  readonly now: () => number
-  readonly roomRules: (roomId: RoomId) => Promise<RoomVersionRules | undefined>
-  /** Sends an accepted join on to the room's other servers. */
-  readonly forward?: (pdu: Pdu, except: ServerName) => void
-}
+export type ResidentJoinDeps = ResidentDeps
 
-export interface MakeJoinAnswer {
-  readonly room_version: string
-  readonly event: JsonObject
-}
+export type MakeJoinAnswer = TemplateAnswer
 
-export async function makeJoin(
+export function makeJoin(
   deps: ResidentJoinDeps,
   origin: ServerName,
   roomId: RoomId,
   userId: UserId,
   supportedVersions: readonly string[],
 ): Promise<Result<MakeJoinAnswer, ServerError>> {
-  if (userIdServerName(userId) !== origin) {
-    return err(forbidden('The user is not on the requesting server'))
-  }
-  const rules = await deps.roomRules(roomId)
-  if (rules === undefined) return err(notFound(`This server is not in ${roomId}`))
-  if (!supportedVersions.includes(rules.id)) {
-    return err(
-      serverError('M_INCOMPATIBLE_ROOM_VERSION', `The room has version ${rules.id}`, {
-        extra: { room_version: rules.id },
-      }),
-    )
-  }
-  const [extremities, state] = await Promise.all([
-    deps.storage.withRoomWriteLock(roomId, (room) => room.getForwardExtremities()),
-    deps.storage.rooms.getCurrentState(roomId),
-  ])
-  const subject = {
-    type: 'm.room.member',
-    stateKey: userId,
-    sender: userId,
-    content: { membership: 'join' },
-  }
-  const authIds = selectAuthEvents(subject, state, rules)
-  const built = buildEvent(
-    {
-      roomVersion: rules,
-      roomId,
-      ...subject,
-      prevEvents: extremities.slice(0, 20),
-      authEvents: authIds,
-      originServerTs: deps.now(),
-      origin: deps.serverName,
-    },
-    deps.serverName,
-    deps.signingKey,
-    deps.crypto,
+  return makeTemplate(deps, {
+    origin,
+    roomId,
+    userId,
+    membership: 'join',
+    versions: supportedVersions,
+    decide: (room) => restrictedJoinContent(deps, room, userId),
+  })
+}
+
+/** `join_authorised_via_users_server` when the join needs a voucher, or the refusal. */
+async function restrictedJoinContent(
+  deps: ResidentJoinDeps,
+  room: RoomSnapshot,
+  userId: UserId,
+): Promise<Result<JsonObject, ServerError>> {
+  const membership = membershipOf(await room.stateEvent('m.room.member', userId))
+  // Members and invitees join whatever the join rule; the auth rules refuse the banned.
+  if (membership === 'join' || membership === 'invite') return ok({})
+  const authoriser = await authoriseRestrictedJoin(asContext(deps), room, userId)
+  if (!authoriser.ok) return authoriser
+  return ok(
+    authoriser.value === undefined ? {} : { join_authorised_via_users_server: authoriser.value },
   )
-  if (!built.ok) return err(serverError('M_UNKNOWN', built.error.error))
-  // Would the join be allowed? A banned user, or an invite-only room, is refused here.
-  const createId = state.get('m.room.create', '')
-  const loaded = await deps.pdus.load(createId === undefined ? authIds : [...authIds, createId])
-  const authState = new StateMap<Pdu>()
-  for (const event of loaded.values()) {
-    if (event.stateKey !== undefined) authState.set(event.type, event.stateKey, event)
-  }
-  const outcome = checkAuthRules(built.value, authState, rules, { crypto: deps.crypto })
-  if (outcome.kind === 'rejected')
-    return err(forbidden(`The join would be refused: ${outcome.reason}`))
-  const { hashes: _hashes, signatures: _signatures, event_id: _id, ...template } = built.value.json
-  return ok({ room_version: rules.id, event: template })
 }
 
 export interface SendJoinAnswer {
@@ -130,58 +100,78 @@ export async function sendJoin(
   eventId: EventId,
   body: JsonObject,
 ): Promise<Result<SendJoinAnswer, ServerError>> {
-  const rules = await deps.roomRules(roomId)
-  if (rules === undefined) return err(notFound(`This server is not in ${roomId}`))
-  const checked = await checkReceivedPdu(body, rules, deps.crypto, keyLookup(deps.keys))
-  if (!checked.ok) return err(serverError('M_BAD_JSON', checked.error.error, { status: 400 }))
-  const { pdu } = checked.value
-  const problem = joinProblem(pdu, origin, roomId, eventId)
-  if (problem !== undefined) return err(problem)
-  const received = await receiveRoomEvent(deps, pdu, rules)
-  if (!received.ok) return err(serverError('M_UNKNOWN', received.error))
-  const outcome = received.value
-  if (outcome.kind === 'rejected' || outcome.kind === 'soft-failed') {
-    return err(forbidden(`The join was refused: ${outcome.reason}`))
-  }
-  if (outcome.kind === 'missing') {
-    return err(badJson('The join must be on top of events this server has'))
-  }
-  if (outcome.kind === 'accepted') deps.forward?.(pdu, origin)
+  const accepted = await acceptSentEvent(deps, {
+    origin,
+    roomId,
+    eventId,
+    body,
+    membership: 'join',
+    prepare: (json, rules) => vouchForJoin(deps, roomId, json, rules),
+  })
+  if (!accepted.ok) return accepted
+  const { pdu } = accepted.value
   const stored = await deps.storage.events.getEvent(pdu.eventId)
   if (stored?.stateGroupBefore === undefined)
     return err(serverError('M_UNKNOWN', 'join not stored'))
   const before = await deps.storage.state.loadState(stored.stateGroupBefore)
   const stateIds = [...before].map(([, , id]) => id)
   const authChain = await authChainOf(deps, [...stateIds, pdu.eventId], new Set(stateIds))
-  const stateEvents = await deps.storage.events.getEvents(stateIds)
   const members = await deps.storage.rooms.joinedMembers(roomId)
   return ok({
     origin: deps.serverName,
     event: pdu.json,
-    state: stateIds.map((id) => jsonOf(stateEvents.get(id)?.json)).filter(isJsonObject),
+    state: await storedJson(deps, stateIds),
     auth_chain: authChain,
     members_omitted: false,
     servers_in_room: [...new Set(members.map(userIdServerName))].sort(),
   })
 }
 
-/** Why the event is not a join of a user of `origin` into the room, with this ID. */
-function joinProblem(
-  pdu: Pdu,
-  origin: ServerName,
+/**
+ * A join that names a local user in `join_authorised_via_users_server` gets this server's
+ * signature, once the user is seen to meet the join rules still (they may have left the allowed
+ * room since make_join). Other joins are left as they are.
+ */
+async function vouchForJoin(
+  deps: ResidentJoinDeps,
   roomId: RoomId,
-  eventId: EventId,
-): ServerError | undefined {
-  if (pdu.eventId !== eventId) return badJson('The event ID does not match the event')
-  if (pdu.roomId !== roomId) return badJson('The event is for another room')
-  if (pdu.type !== 'm.room.member' || pdu.content['membership'] !== 'join') {
-    return badJson('The event is not a join')
+  body: JsonObject,
+  rules: RoomVersionRules,
+): Promise<Result<JsonObject, ServerError>> {
+  if (!rules.auth.restrictedJoinRule) return ok(body)
+  const parsed = parseUntrustedPdu(body, rules, deps.crypto)
+  if (!parsed.ok) return err(badJson(parsed.error.error))
+  const pdu = parsed.value
+  const via = pdu.content['join_authorised_via_users_server']
+  const voucher = typeof via === 'string' ? parseUserId(via) : undefined
+  if (voucher?.ok !== true || userIdServerName(voucher.value) !== deps.serverName) return ok(body)
+  if (pdu.type !== 'm.room.member' || pdu.content['membership'] !== 'join') return ok(body)
+  const state = await deps.storage.rooms.getCurrentState(roomId)
+  const joinRulesId = state.get('m.room.join_rules', '')
+  const joinRules = joinRulesId === undefined ? undefined : await deps.pdus.loadOne(joinRulesId)
+  const memberId = state.get('m.room.member', pdu.sender)
+  const member = memberId === undefined ? undefined : await deps.pdus.loadOne(memberId)
+  const current = membershipOf(member)
+  if (joinRules !== undefined && isRestricted(joinRules, rules) && current !== 'join') {
+    const outcome = await checkAllow(asContext(deps), allowedRoomIds(joinRules), pdu.sender)
+    if (outcome === 'unverifiable') {
+      return err(
+        serverError(
+          'M_UNABLE_TO_AUTHORISE_JOIN',
+          'This server holds none of the rooms whose members may join',
+        ),
+      )
+    }
+    if (outcome === 'failed' && current !== 'invite') {
+      return err(forbidden('The user is not a member of the rooms whose members may join'))
+    }
   }
-  if (pdu.stateKey !== pdu.sender) return badJson('A join is sent by the user who joins')
-  if (userIdServerName(pdu.sender) !== origin) {
-    return forbidden('The user is not on the requesting server')
-  }
-  return undefined
+  const signature = jsonSignature(redactEvent(body, rules), deps.signingKey, deps.crypto)
+  return ok(withSignature(body, deps.serverName, deps.signingKey.keyId, signature))
+}
+
+function asContext(deps: ResidentJoinDeps): Parameters<typeof checkAllow>[0] {
+  return { deps: { storage: deps.storage, serverName: deps.serverName }, pdus: deps.pdus }
 }
 
 /** Every event reachable through auth_events from `ids`, without the events in `leaveOut`. */
@@ -211,8 +201,7 @@ async function authChainOf(
   return out
 }
 
-function jsonOf(text: string | undefined): JsonObject | undefined {
-  if (text === undefined) return undefined
+function jsonOf(text: string): JsonObject | undefined {
   const parsed: unknown = JSON.parse(text)
   return isJsonObject(parsed) ? parsed : undefined
 }

@@ -7,7 +7,8 @@
  * asking server who is in none of this server's rooms: rooms that are `world_readable` or that
  * anyone may join or knock on are shown, and restricted rooms are not (whether some user of the
  * asking server could satisfy their rules is not worked out). Children this server holds but does
- * not show are listed in `inaccessible_children`; children it does not hold are left out.
+ * not show are listed in `inaccessible_children`; children it does not hold are left out, and no
+ * other server is asked about them.
  */
 import { err, ok, type Result, type RoomId, type ServerName, type UserId } from '@rhizome/core'
 import { roomIdInvalidParam } from '../../client/id-params.js'
@@ -59,6 +60,8 @@ export const federationHierarchyRoute: Route<HierarchyRouteServices> = handle(
       const read = await services.rooms.getHierarchy(requester, params.roomId, {
         suggestedOnly: query,
         maxDepth: 1,
+        // Another server asks for what this one holds; asking others in turn could loop.
+        localOnly: true,
         ...(from === undefined ? {} : { from }),
       })
       if (!read.ok) {

@@ -1,9 +1,9 @@
 /**
  * Asking other servers on behalf of this server's clients (server-server-api §Querying for
- * information, §End-to-End Encryption, §Public Room Directory): profiles, room aliases, device
- * keys and one-time keys, and published room directories. What comes back is checked before a
- * client sees it: a server answers only for its own users and aliases, and malformed parts are
- * dropped rather than passed on.
+ * information, §End-to-End Encryption, §Public Room Directory, §Spaces): profiles, room aliases,
+ * device keys and one-time keys, published room directories and spaces. What comes back is
+ * checked before a client sees it: a server answers only for its own users and aliases, and
+ * malformed parts are dropped rather than passed on.
  */
 import {
   err,
@@ -23,7 +23,9 @@ import {
 } from '@rhizome/core'
 import type { PublicRoomChunk, PublicRoomsResponse } from '../../directory/published-rooms.js'
 import { serverError, type ServerError } from '../../http/errors.js'
+import type { RemoteSpaceHierarchy } from '../../rooms/space-hierarchy-remote.js'
 import type { FederationFailure, FederationRequester } from '../transport/federation-client.js'
+import { readHierarchyAnswer } from './hierarchy-answer.js'
 
 /** How long a query waits for the other server when the client named no timeout. */
 export const DEFAULT_QUERY_TIMEOUT_MS = 10_000
@@ -71,6 +73,12 @@ export interface RemoteQueries {
     server: ServerName,
     body: JsonObject,
   ): Promise<Result<PublicRoomsResponse, ServerError>>
+  /** A space and its direct children as `server` describes them (hierarchy-answer.ts). */
+  hierarchy(
+    server: ServerName,
+    roomId: RoomId,
+    suggestedOnly: boolean,
+  ): Promise<Result<RemoteSpaceHierarchy, ServerError>>
 }
 
 export function createRemoteQueries(requester: FederationRequester): RemoteQueries {
@@ -224,6 +232,25 @@ export function createRemoteQueries(requester: FederationRequester): RemoteQueri
         total_room_count_estimate:
           typeof estimate === 'number' && Number.isSafeInteger(estimate) ? estimate : chunk.length,
       })
+    },
+
+    async hierarchy(server, roomId, suggestedOnly) {
+      const answer = await requester.request(
+        server,
+        'GET',
+        `/_matrix/federation/v1/hierarchy/${encodeURIComponent(roomId)}`,
+        undefined,
+        {
+          timeoutMs: DEFAULT_QUERY_TIMEOUT_MS,
+          query: { suggested_only: suggestedOnly ? 'true' : 'false' },
+        },
+      )
+      if (!answer.ok) return err(clientErrorOf(answer.error, `the space ${roomId}`))
+      const hierarchy = readHierarchyAnswer(answer.value.body, roomId)
+      if (hierarchy === undefined) {
+        return err(badGateway(`${server} sent no description of the space ${roomId}`))
+      }
+      return ok(hierarchy)
     },
   }
 }

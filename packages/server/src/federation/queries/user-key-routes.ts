@@ -22,7 +22,7 @@ export interface UserKeyRouteServices {
   readonly e2ee: Pick<E2eeService, 'localKeys' | 'claimLocalKeys'>
   readonly storage: {
     readonly accounts: Pick<Storage['accounts'], 'getUser' | 'listDevices'>
-    readonly streams: Pick<Storage['streams'], 'currentPosition'>
+    readonly deviceLists: Pick<Storage['deviceLists'], 'outboundStreamId'>
   }
 }
 
@@ -50,15 +50,16 @@ export const userKeysClaimEndpoint = defineEndpoint({
 export const userKeyRoutes: readonly Route<UserKeyRouteServices>[] = [
   handle(userDevicesEndpoint, async ({ params }, services: UserKeyRouteServices) => {
     const { userId } = params
-    const { accounts, streams } = services.storage
+    const { accounts, deviceLists } = services.storage
     if (
       userIdServerName(userId) !== services.config.serverName ||
       (await accounts.getUser(userId)) === undefined
     ) {
       return err(notFound(`${userId} is not a user of this server`))
     }
-    // Read before the keys: a change landing in between shows under a later ID as well.
-    const streamId = await streams.currentPosition()
+    // The ID of the last m.device_list_update sent, which the next one names as its prev_id.
+    // Read before the keys: a change landing in between comes again under a later ID.
+    const streamId = await deviceLists.outboundStreamId(userId)
     const [devices, keys] = await Promise.all([
       accounts.listDevices(userId),
       services.e2ee.localKeys(undefined, new Map([[userId, []]])),

@@ -2,12 +2,11 @@
  * `POST /_matrix/federation/v1/get_missing_events/{roomId}` (server-server-api §Backfilling and
  * retrieving missing events): a breadth-first walk of `prev_events` back from `latest_events`,
  * skipping `earliest_events` (what the asking server has), down to `min_depth`, up to `limit`
- * events. Only a server with a user joined to the room may ask, and rejected events are never
- * handed out.
+ * events. Only a server with a user joined to the room may ask, rejected events are never
+ * handed out, and what its users could not see goes out redacted.
  */
 import {
   err,
-  isJsonObject,
   ok,
   userIdServerName,
   type EventId,
@@ -20,7 +19,9 @@ import {
 import { defineEndpoint, handle } from '../../http/endpoint.js'
 import { badJson, forbidden, notFound, type ServerError } from '../../http/errors.js'
 import { roomIdParam } from '../../client/rooms/params.js'
+import { PduLoader } from '../../rooms/pdu-loader.js'
 import type { Storage } from '../../storage/interface.js'
+import { ServerHistoryView } from '../history/server-visibility.js'
 
 /** The spec's default, and the most one request may ask for. */
 export const DEFAULT_MISSING_LIMIT = 10
@@ -34,7 +35,7 @@ export interface MissingEventsRequest {
 }
 
 export interface MissingEventsServices {
-  readonly storage: Pick<Storage, 'events' | 'rooms'>
+  readonly storage: Pick<Storage, 'events' | 'rooms' | 'state'>
 }
 
 export function parseMissingEventsRequest(
@@ -75,6 +76,12 @@ export async function missingEvents(
   if (!members.some((member) => userIdServerName(member) === origin)) {
     return err(forbidden('The requesting server has no user in the room'))
   }
+  // What the server's users could not see goes out redacted (federation/history).
+  const view = new ServerHistoryView(
+    { storage, pdus: new PduLoader(storage.events) },
+    roomId,
+    origin,
+  )
   const seen = new Set<EventId>([...request.earliest, ...request.latest])
   const out: JsonObject[] = []
   const latest = await storage.events.getEvents(request.latest)
@@ -91,8 +98,8 @@ export async function missingEvents(
       if (event === undefined || event.pdu.roomId !== roomId) continue
       if (event.pdu.depth < request.minDepth) continue
       if (event.rejectionReason === undefined && out.length < request.limit) {
-        const json: unknown = JSON.parse(event.json)
-        if (isJsonObject(json)) out.push(json)
+        const json = await view.serve(event)
+        if (json !== undefined) out.push(json)
       }
       next.push(...event.pdu.prevEvents)
     }

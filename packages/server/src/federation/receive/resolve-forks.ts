@@ -29,6 +29,16 @@ export async function resolveForks(
 ): Promise<Result<StateMap<EventId>, string>> {
   const distinct = [...new Set(groups)]
   const states = await Promise.all(distinct.map((group) => storage.state.loadState(group)))
+  return resolveStateMaps(storage, rules, states, inHand)
+}
+
+/** The same for states in hand (computed, or fetched from another server) rather than stored. */
+export async function resolveStateMaps(
+  storage: Pick<Storage, 'events'>,
+  rules: RoomVersionRules,
+  states: readonly ReadonlyStateMap<EventId>[],
+  inHand: readonly Pdu[] = [],
+): Promise<Result<StateMap<EventId>, string>> {
   const [first] = states
   if (first === undefined) return err('no state to resolve')
   // Branches of messages agree on the state: nothing to resolve, and nothing to load.

@@ -58,11 +58,22 @@ export interface RoomEventReceiverDeps {
 /** A stored reason that says the event only failed against the current state. */
 export const SOFT_FAILED = 'soft-failed: '
 
+export interface ReceiveOptions {
+  /**
+   * The state before the event when its prev events are not held (a gap that missing events
+   * did not close): fetched from another server and verified by the caller. The event is then
+   * checked against this state in place of the state after its prev events.
+   */
+  readonly stateAtGap?: ReadonlyStateMap<EventId>
+}
+
 export async function receiveRoomEvent(
   deps: RoomEventReceiverDeps,
   pdu: Pdu,
   rules: RoomVersionRules,
+  options: ReceiveOptions = {},
 ): Promise<Result<ReceiveOutcome, string>> {
+  const { stateAtGap } = options
   const { storage } = deps
   return storage.withRoomWriteLock(pdu.roomId, async (room) => {
     const existing = await storage.events.getEvent(pdu.eventId)
@@ -79,7 +90,10 @@ export async function receiveRoomEvent(
     // (in the timeline, with the state after them).
     const cited = await storage.events.getEvents([...pdu.authEvents, ...pdu.prevEvents])
     const missingAuth = pdu.authEvents.filter((id) => !cited.has(id))
-    const missingPrev = pdu.prevEvents.filter((id) => cited.get(id)?.stateGroupAfter === undefined)
+    const missingPrev =
+      stateAtGap === undefined
+        ? pdu.prevEvents.filter((id) => cited.get(id)?.stateGroupAfter === undefined)
+        : []
     if (missingAuth.length > 0 || missingPrev.length > 0) {
       return ok({ kind: 'missing', auth: missingAuth, prev: missingPrev })
     }
@@ -93,24 +107,33 @@ export async function receiveRoomEvent(
 
     // 5. Against the state before it.
     const prevGroups = pdu.prevEvents.map((id) => stateAfter(cited.get(id)))
-    const before = await resolveForks(storage, rules, prevGroups.filter(isNumber))
+    const before =
+      stateAtGap === undefined
+        ? await resolveForks(storage, rules, prevGroups.filter(isNumber))
+        : ok(new StateMap(stateAtGap))
     if (!before.ok) return err(before.error)
     const beforeOutcome = await authAgainstState(deps, pdu, before.value, rules)
     if (beforeOutcome.kind === 'rejected') {
       return reject(room, pdu, current, extremities, beforeOutcome.reason, 'rejected')
     }
 
-    // 6. Against the current state: a failure here is a soft failure.
+    // 6. Against the current state: a failure here is a soft failure. Across a gap the room's
+    // state has not seen what led to the event, so it is resolved with the state before it.
     const currentState = await storage.state.loadState(current)
-    const nowOutcome = await authAgainstState(deps, pdu, currentState, rules)
+    const now =
+      stateAtGap === undefined
+        ? ok(currentState)
+        : await resolveAcross(deps, rules, [currentState, before.value], pdu)
+    if (!now.ok) return err(now.error)
+    const nowOutcome = await authAgainstState(deps, pdu, now.value, rules)
     if (nowOutcome.kind === 'rejected') {
       return reject(room, pdu, current, extremities, nowOutcome.reason, 'soft-failed')
     }
 
-    const firstGroup = prevGroups.find(isNumber)
+    const firstGroup = stateAtGap === undefined ? prevGroups.find(isNumber) : current
     if (firstGroup === undefined) return err(`no state after the prev events of ${pdu.eventId}`)
     const stateBefore =
-      prevGroups.length === 1
+      prevGroups.length === 1 && stateAtGap === undefined
         ? { group: firstGroup }
         : {
             base: firstGroup,
@@ -164,7 +187,8 @@ async function reject(
   return ok({ kind, eventId: pdu.eventId, reason })
 }
 
-async function authAgainstOwnAuthEvents(
+/** Step 4: the event against its own auth events (`cited` says which were rejected). */
+export async function authAgainstOwnAuthEvents(
   deps: RoomEventReceiverDeps,
   pdu: Pdu,
   authEvents: readonly Pdu[],
@@ -195,7 +219,7 @@ async function authAgainstOwnAuthEvents(
 }
 
 /** Checks the event against a state: the events the auth event selection picks from it. */
-async function authAgainstState(
+export async function authAgainstState(
   deps: RoomEventReceiverDeps,
   pdu: Pdu,
   state: ReadonlyStateMap<EventId>,
@@ -252,7 +276,7 @@ function stateAfter(event: StoredEvent | undefined): number | undefined {
 }
 
 /** The change that turns `from` into `to`. */
-function deltaFrom(
+export function deltaFrom(
   from: ReadonlyStateMap<EventId>,
   to: ReadonlyStateMap<EventId>,
 ): { set: [string, string, EventId][]; remove: [string, string][] } {

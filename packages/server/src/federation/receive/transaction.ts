@@ -22,6 +22,7 @@ import type { Logger } from '../../logging/logger.js'
 import { receiveEdus, type EduHandlers } from '../edu/inbound-edus.js'
 import type { ServerKeyLookup as KeyFetcher } from '../keys/key-fetcher.js'
 import type { FederationRequester } from '../transport/federation-client.js'
+import { receiveAcrossGap } from './gap-state.js'
 import {
   receiveRoomEvent,
   type ReceiveOutcome,
@@ -50,6 +51,11 @@ export interface TransactionDeps extends RoomEventReceiverDeps {
   readonly logger?: Pick<Logger, 'debug' | 'info'>
   /** What to do with each type of EDU; without it, EDUs are dropped. */
   readonly edus?: EduHandlers
+  /**
+   * Takes a PDU of a room this server is not in that ends a local user's invite or knock
+   * (membership/out-of-band-receiver.ts); without it, such PDUs are dropped like the others.
+   */
+  readonly outOfBand?: (pdu: JsonValue) => Promise<boolean>
 }
 
 export interface TransactionResult {
@@ -92,6 +98,7 @@ export async function receiveTransaction(
     if (typeof roomId !== 'string') continue
     const rules = await deps.roomRules(roomId as RoomId)
     if (rules === undefined) {
+      if ((await deps.outOfBand?.(json)) === true) continue
       deps.logger?.debug({ origin, room_id: roomId }, 'a PDU for a room this server is not in')
       continue
     }
@@ -107,6 +114,11 @@ export async function receiveTransaction(
       // then the event is taken again.
       await fetchMissingEvents(deps, origin, pdu.roomId, pdu.eventId, rules)
       outcome = await receiveRoomEvent(deps, pdu, rules)
+    }
+    if (outcome.ok && outcome.value.kind === 'missing' && deps.requester !== undefined) {
+      // Still a gap (or auth events missing): take the event with the sender's state before it.
+      const requester = deps.requester
+      outcome = await receiveAcrossGap({ ...deps, requester }, origin, pdu, rules, outcome.value)
     }
     if (!outcome.ok) {
       results[pdu.eventId] = { error: outcome.error }

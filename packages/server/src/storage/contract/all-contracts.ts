@@ -1,9 +1,11 @@
 import { accountDataContract } from './account-data.contract.js'
 import { accountDataUpdateContract } from './account-data-update.contract.js'
 import { accountsContract } from './accounts.contract.js'
+import { backfillContract } from './backfill.contract.js'
 import { deviceTokensContract } from './device-tokens.contract.js'
 import { durabilityContract } from './durability.contract.js'
 import { eventsContract } from './events.contract.js'
+import { federatedE2eeContract } from './federated-e2ee.contract.js'
 import { federationQueueContract } from './federation-queue.contract.js'
 import { forgottenRoomsContract } from './forgotten-rooms.contract.js'
 import type { StorageHarness } from './harness.js'
@@ -15,6 +17,7 @@ import { remoteKeysContract } from './remote-keys.contract.js'
 import { keyBackupContract } from './key-backup.contract.js'
 import { e2eKeysContract } from './e2e-keys.contract.js'
 import { outliersContract } from './outliers.contract.js'
+import { outOfBandMembershipsContract } from './out-of-band-memberships.contract.js'
 import { mediaContract } from './media.contract.js'
 import { remoteMediaContract } from './remote-media.contract.js'
 import { pushersContract } from './pushers.contract.js'
@@ -60,8 +63,11 @@ export function runStorageContracts(harness: StorageHarness): void {
   keyBackupContract(harness)
   e2eKeysContract(harness)
   outliersContract(harness)
+  backfillContract(harness)
+  outOfBandMembershipsContract(harness)
   pushersContract(harness)
   mediaContract(harness)
   remoteMediaContract(harness)
   federationQueueContract(harness)
+  federatedE2eeContract(harness)
 }

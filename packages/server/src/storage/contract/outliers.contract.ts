@@ -36,6 +36,29 @@ export function outliersContract(harness: StorageHarness): void {
       expect(page.events.map((e) => e.pdu.eventId)).toEqual([create.eventId])
     })
 
+    it('holds a large batch of outliers, counting only those not stored yet', async () => {
+      const storage = await open()
+      const room = new TestRoom()
+      const create = room.create()
+      await storage.withRoomWriteLock(room.roomId, (w) => w.persistOutliers([{ pdu: create }]))
+      // More than one statement's worth on PostgreSQL, with one event twice in the batch.
+      const joins = Array.from({ length: 2500 }, (_, i) => room.member(`@m${i}:test`, 'join'))
+      const first = joins[0]
+      if (first === undefined) throw new Error('no join')
+      const added = await storage.withRoomWriteLock(room.roomId, (w) =>
+        w.persistOutliers([create, ...joins, first].map((pdu) => ({ pdu }))),
+      )
+      expect(added).toBe(joins.length)
+      await append(storage, create)
+      const last = joins[joins.length - 1]
+      const stored = await storage.events.getEvents([first.eventId, last?.eventId ?? first.eventId])
+      expect(stored.get(first.eventId)?.pdu.json).toEqual(first.json)
+      expect(stored.get(first.eventId)?.streamPosition).toBeUndefined()
+      expect(last === undefined ? undefined : stored.get(last.eventId)?.pdu.json).toEqual(
+        last?.json,
+      )
+    })
+
     it('stores an outlier again as a timeline event', async () => {
       const storage = await open()
       const room = new TestRoom()

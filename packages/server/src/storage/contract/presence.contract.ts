@@ -1,4 +1,4 @@
-import type { UserId } from '@rhizome/core'
+import type { ServerName, UserId } from '@rhizome/core'
 import { describe, expect, it } from 'vitest'
 import type { Storage, StreamNotification } from '../interface.js'
 import { useStorages, type StorageHarness } from './harness.js'
@@ -180,6 +180,29 @@ export function presenceContract(harness: StorageHarness): void {
       // Offline users are not timed out again; unavailable and online ones can still go offline.
       const later = await storage.presence.applyTimeouts(NOW, NOW + 500_000)
       expect([...later].sort()).toEqual([alice, carol].sort())
+    })
+
+    it('users of other servers only go offline when their server has long been silent', async () => {
+      const storage = await open()
+      const { alice, bob } = await people(storage)
+      const dave = alice.replace('@alice', '@dave').replace(':test', ':elsewhere.test') as UserId
+      const erin = alice.replace('@alice', '@erin').replace(':test', ':elsewhere.test') as UserId
+      const remote = { serverName: 'test' as ServerName, updatedBefore: NOW + 1000 }
+      // Long idle and long unsynced by local rules, but updated by their server recently.
+      await storage.presence.set(
+        dave,
+        { state: 'online', lastActiveTs: NOW - 900_000, lastSyncTs: NOW + 1000 },
+        NOW + 1000,
+      )
+      await storage.presence.set(erin, { state: 'unavailable', lastSyncTs: NOW }, NOW)
+      await storage.presence.set(alice, { state: 'online', lastSyncTs: NOW }, NOW)
+      await storage.presence.set(bob, { state: 'online', lastSyncTs: NOW + 5000 }, NOW)
+      const changed = await storage.presence.applyTimeouts(NOW + 1, NOW + 2000, remote)
+      expect([...changed].sort()).toEqual([alice, bob, erin].sort())
+      expect((await storage.presence.get(dave))?.state).toBe('online')
+      expect((await storage.presence.get(erin))?.state).toBe('offline')
+      expect((await storage.presence.get(alice))?.state).toBe('offline')
+      expect((await storage.presence.get(bob))?.state).toBe('unavailable')
     })
 
     describe.runIf(harness.openSibling !== undefined)('across processes', () => {

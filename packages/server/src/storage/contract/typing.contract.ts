@@ -1,6 +1,7 @@
 import type { RoomId, UserId } from '@rhizome/core'
 import { describe, expect, it } from 'vitest'
 import type { Storage, StreamNotification } from '../interface.js'
+import type { TypingNotice } from '../typing-store.js'
 import { useStorages, type StorageHarness } from './harness.js'
 import { append, createRoom, TestRoom, waitFor } from './test-room.js'
 
@@ -29,6 +30,10 @@ function listen(
     if (n.roomIds.includes(roomId) && n.position > after) heard.push(n)
   })
   return { heard, stop }
+}
+
+function byRoom(a: TypingNotice, b: TypingNotice): number {
+  return a.roomId < b.roomId ? -1 : a.roomId > b.roomId ? 1 : 0
 }
 
 export function typingContract(harness: StorageHarness): void {
@@ -121,7 +126,9 @@ export function typingContract(harness: StorageHarness): void {
       expect(await storage.typing.expire(NOW + 999)).toEqual([])
       expect(await storage.streams.currentPosition()).toBe(upTo)
       const { heard, stop } = listen(storage, room.roomId, upTo)
-      expect(await storage.typing.expire(NOW + 1000)).toEqual([room.roomId])
+      expect(await storage.typing.expire(NOW + 1000)).toEqual([
+        { roomId: room.roomId, userId: bob },
+      ])
       expect(await storage.streams.currentPosition()).toBe(upTo + 1)
       await waitFor(() => heard.length === 1)
       expect(heard[0]?.position).toBe(upTo + 1)
@@ -183,10 +190,10 @@ export function typingContract(harness: StorageHarness): void {
           one.typing.expire(NOW + 200),
           two.typing.expire(NOW + 200),
         ])
-        // Each room's expiry announced by exactly one of them.
-        expect(swept.flat().sort()).toEqual(rooms.map(({ room }) => room.roomId).sort())
-        const [first, second] = swept
-        expect(first.filter((roomId) => second.includes(roomId))).toEqual([])
+        // Each notice's expiry announced by exactly one of them.
+        expect(swept.flat().sort(byRoom)).toEqual(
+          rooms.map(({ room, bob }) => ({ roomId: room.roomId, userId: bob })).sort(byRoom),
+        )
         const after = await one.streams.currentPosition()
         expect(after - before).toBe(swept.filter((list) => list.length > 0).length)
       })

@@ -1,5 +1,5 @@
 import type { UserId } from '@rhizome/core'
-import type { SharingChanges } from '../e2e-key-store.js'
+import type { OutboundStreamIds, SharingChanges } from '../e2e-key-store.js'
 
 /**
  * The device-list queries of both dialects (DeviceListStore in e2e-key-store.ts), written with
@@ -79,4 +79,28 @@ export function toPositional(sql: string): PositionalQuery {
     return '?'
   })
   return { sql: text, bind: (values) => order.map((i) => values[i]) }
+}
+
+/**
+ * Adds $2 to the user's last outbound stream ID (0 before the first) and returns the new last
+ * one, in one statement, so that concurrent takers get disjoint IDs.
+ */
+const TAKE_OUTBOUND = (count: string): string => `INSERT INTO device_list_outbound_streams
+  (user_id, stream_id) VALUES ($1, ${count})
+  ON CONFLICT (user_id) DO UPDATE
+    SET stream_id = device_list_outbound_streams.stream_id + excluded.stream_id
+  RETURNING stream_id`
+export const TAKE_OUTBOUND_STREAM_IDS_POSTGRES = TAKE_OUTBOUND('$2::bigint')
+export const TAKE_OUTBOUND_STREAM_IDS_SQLITE = TAKE_OUTBOUND('?').replace('$1', '?')
+
+export const OUTBOUND_STREAM_ID =
+  'SELECT stream_id FROM device_list_outbound_streams WHERE user_id = $1'
+
+/** The IDs taken, from the new last ID and how many were taken. */
+export function outboundStreamIds(last: number, count: number): OutboundStreamIds {
+  const first = last - count + 1
+  return {
+    previous: first > 1 ? first - 1 : undefined,
+    ids: Array.from({ length: count }, (_, i) => first + i),
+  }
 }

@@ -31,6 +31,8 @@ export interface EngineOps {
   ): readonly { readonly eventId: EventId; readonly json: string }[]
   /** Takes the next global stream position; holds the counter until the transaction ends. */
   allocateStreamPosition(): number
+  /** Takes `count` positions below all others (RoomWriter.reserveBackfillPositions). */
+  reserveBackfillPositions(count: number): number
   /**
    * The event row with its prev and auth edges; takes redacted_by from an earlier redaction. Its
    * relation and search text, when given, are indexed unless that redaction exists.
@@ -38,6 +40,8 @@ export interface EngineOps {
   insertEvent(row: NewEventRow): void
   /** An outlier row (no stream position, no state groups); nothing when the event exists. */
   insertOutlier(row: OutlierRow): void
+  /** Outlier rows for the events not stored yet, in one statement; returns how many were added. */
+  insertOutliers(rows: readonly OutlierRow[]): number
   /** Deletes the event's row if it is an outlier, so it can be stored as a timeline event. */
   deleteOutlier(eventId: EventId): void
   /** Sets redacted_by, and drops the target's relation and search text (they are content). */

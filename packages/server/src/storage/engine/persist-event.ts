@@ -4,10 +4,13 @@ import {
   isStateEvent,
   StateMap,
   type EventId,
+  type Pdu,
   type RoomId,
   type UserId,
 } from '@rhizome/core'
 import type {
+  NewRoom,
+  OutOfBandOutcome,
   OutlierInput,
   PersistEventInput,
   PersistOutcome,
@@ -15,7 +18,7 @@ import type {
   StateDelta,
   StreamNotification,
 } from '../interface.js'
-import type { ExistingEvent, GroupEntry, MembershipChange } from './engine-ops.js'
+import type { ExistingEvent, GroupEntry, MembershipChange, OutlierRow } from './engine-ops.js'
 import { relationOf, searchEntryOf } from './event-index.js'
 import { loadStateSteps } from './load-state.js'
 import type { StateCache } from './state-cache.js'
@@ -27,6 +30,9 @@ import { step, type Steps } from './steps.js'
  * loading any group reads at most this many deltas plus one snapshot.
  */
 export const MAX_DELTA_CHAIN = 50
+
+/** Outliers written per statement (persistOutliersSteps). */
+export const OUTLIER_BATCH = 1000
 
 const MEMBER = 'm.room.member'
 
@@ -59,7 +65,10 @@ export function* persistEventSteps(
   ctx: PersistContext,
   input: PersistEventInput,
 ): Steps<PersistResult> {
-  const { pdu } = input
+  const { pdu, backfillPosition } = input
+  if (backfillPosition !== undefined && input.currentState !== 'keep') {
+    throw new Error(`backfilled event ${pdu.eventId} must keep the current state`)
+  }
   if (pdu.roomId !== ctx.roomId) {
     throw new Error(`event ${pdu.eventId} is in ${pdu.roomId}, not in ${ctx.roomId}`)
   }
@@ -120,7 +129,9 @@ export function* persistEventSteps(
     yield* step('applyCurrentState', ctx.roomId, changes.set, changes.remove)
     yield* step('setCurrentStateGroup', ctx.roomId, target)
   }
-  yield* step('setForwardExtremities', ctx.roomId, input.newForwardExtremities)
+  if (backfillPosition === undefined) {
+    yield* step('setForwardExtremities', ctx.roomId, input.newForwardExtremities)
+  }
   if (accepted && pdu.redacts !== undefined) {
     yield* step('markRedacted', ctx.roomId, pdu.redacts, pdu.eventId)
   }
@@ -129,7 +140,7 @@ export function* persistEventSteps(
   // A rejected event relates to nothing and is found by no search.
   const relation = accepted ? relationOf(pdu) : undefined
   const search = accepted ? searchEntryOf(pdu) : undefined
-  const streamPosition = yield* step('allocateStreamPosition')
+  const streamPosition = backfillPosition ?? (yield* step('allocateStreamPosition'))
   yield* step('insertEvent', {
     eventId: pdu.eventId,
     roomId: ctx.roomId,
@@ -154,13 +165,11 @@ export function* persistEventSteps(
     for (const change of memberships.set) userIds.push(change.userId)
     userIds.push(...memberships.remove)
   }
-  const notification: StreamNotification = {
-    position: streamPosition,
-    roomIds: [ctx.roomId],
-    userIds,
-    catchUp: false,
-  }
-  yield* step('notify', notification)
+  const notification: StreamNotification | undefined =
+    backfillPosition === undefined
+      ? { position: streamPosition, roomIds: [ctx.roomId], userIds, catchUp: false }
+      : undefined
+  if (notification !== undefined) yield* step('notify', notification)
   return {
     outcome: {
       kind: 'inserted',
@@ -173,32 +182,100 @@ export function* persistEventSteps(
   }
 }
 
-/** Stores the events not stored yet as outliers (see RoomWriter.persistOutliers). */
+/**
+ * Stores the events not stored yet as outliers (see RoomWriter.persistOutliers). A send_join
+ * answer brings thousands: they go in batches of OUTLIER_BATCH, a round trip each rather than
+ * one per event, and only one batch's canonical JSON is held at a time.
+ */
 export function* persistOutliersSteps(
   roomId: RoomId,
   events: readonly OutlierInput[],
 ): Steps<number> {
-  let added = 0
-  for (const { pdu, rejectionReason } of events) {
+  for (const { pdu } of events) {
     if (pdu.roomId !== roomId) {
       throw new Error(`event ${pdu.eventId} is in ${pdu.roomId}, not in ${roomId}`)
     }
-    if ((yield* step('findEvent', pdu.eventId)) !== undefined) continue
-    yield* step('insertOutlier', {
+  }
+  let added = 0
+  for (let start = 0; start < events.length; start += OUTLIER_BATCH) {
+    const rows: OutlierRow[] = events
+      .slice(start, start + OUTLIER_BATCH)
+      .map(({ pdu, rejectionReason }) => ({
+        eventId: pdu.eventId,
+        roomId,
+        type: pdu.type,
+        stateKey: pdu.stateKey,
+        sender: pdu.sender,
+        depth: pdu.depth,
+        originServerTs: pdu.originServerTs,
+        json: canonicalJson(pdu.json),
+        rejectionReason,
+        redacts: pdu.redacts,
+      }))
+    added += yield* step('insertOutliers', rows)
+  }
+  return added
+}
+
+/**
+ * Records a local user's membership in a room this server does not hold (see
+ * RoomWriter.persistOutOfBandMembership): the room's row without state (created if absent), the
+ * event as an outlier, the membership at a new stream position, and the user's wake-up.
+ */
+export function* persistOutOfBandSteps(
+  ctx: Pick<PersistContext, 'roomId' | 'now'>,
+  pdu: Pdu,
+  room: NewRoom,
+): Steps<{
+  readonly result: OutOfBandOutcome
+  readonly notification: StreamNotification | undefined
+}> {
+  if (pdu.roomId !== ctx.roomId) {
+    throw new Error(`event ${pdu.eventId} is in ${pdu.roomId}, not in ${ctx.roomId}`)
+  }
+  const membership = pdu.content['membership']
+  if (pdu.type !== MEMBER || pdu.stateKey === undefined || typeof membership !== 'string') {
+    throw new Error(`event ${pdu.eventId} is not a member event`)
+  }
+  const row = yield* step('getRoomRow', ctx.roomId)
+  if (row?.currentStateGroup !== undefined) {
+    throw new Error(`room ${ctx.roomId} is held: its memberships follow its state`)
+  }
+  if ((yield* step('findEvent', pdu.eventId)) !== undefined) {
+    return { result: { kind: 'duplicate', streamPosition: undefined }, notification: undefined }
+  }
+  if (row === undefined) yield* step('insertRoom', ctx.roomId, room, ctx.now)
+  yield* step('insertOutliers', [
+    {
       eventId: pdu.eventId,
-      roomId,
+      roomId: ctx.roomId,
       type: pdu.type,
       stateKey: pdu.stateKey,
       sender: pdu.sender,
       depth: pdu.depth,
       originServerTs: pdu.originServerTs,
       json: canonicalJson(pdu.json),
-      rejectionReason,
-      redacts: pdu.redacts,
-    })
-    added++
+      rejectionReason: undefined,
+      redacts: undefined,
+    },
+  ])
+  const streamPosition = yield* step('allocateStreamPosition')
+  const userId = pdu.stateKey as UserId
+  yield* step(
+    'applyMemberships',
+    ctx.roomId,
+    [{ userId, membership, eventId: pdu.eventId }],
+    [],
+    streamPosition,
+  )
+  const notification: StreamNotification = {
+    position: streamPosition,
+    roomIds: [],
+    userIds: [userId],
+    catchUp: false,
   }
-  return added
+  yield* step('notify', notification)
+  return { result: { kind: 'inserted', streamPosition }, notification }
 }
 
 function isOutlier(existing: ExistingEvent): boolean {

@@ -184,6 +184,18 @@ export class PostgresEngineOps implements AsyncEngineOps {
     return position
   }
 
+  async reserveBackfillPositions(count: number): Promise<number> {
+    const { rows } = await this.#db.query<{ position: number }>(
+      `INSERT INTO stream_positions (name, position) VALUES ('backfill', $1)
+       ON CONFLICT (name) DO UPDATE SET position = stream_positions.position - $2
+       RETURNING position`,
+      [-count, count],
+    )
+    const position = rows[0]?.position
+    if (position === undefined) throw new Error('the backfill position counter is missing')
+    return position
+  }
+
   async insertOutlier(row: OutlierRow): Promise<void> {
     await this.#db.query(
       `INSERT INTO events (event_id, room_id, type, state_key, sender, depth, origin_server_ts, json,
@@ -202,6 +214,29 @@ export class PostgresEngineOps implements AsyncEngineOps {
         row.redacts ?? null,
       ],
     )
+  }
+
+  async insertOutliers(rows: readonly OutlierRow[]): Promise<number> {
+    const { rowCount } = await this.#db.query(
+      `INSERT INTO events (event_id, room_id, type, state_key, sender, depth, origin_server_ts,
+         json, rejection_reason, redacts)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[],
+         $6::bigint[], $7::bigint[], $8::text[], $9::text[], $10::text[])
+       ON CONFLICT (event_id) DO NOTHING`,
+      [
+        rows.map((r) => r.eventId),
+        rows.map((r) => r.roomId),
+        rows.map((r) => r.type),
+        rows.map((r) => r.stateKey ?? null),
+        rows.map((r) => r.sender),
+        rows.map((r) => r.depth),
+        rows.map((r) => r.originServerTs),
+        rows.map((r) => r.json),
+        rows.map((r) => r.rejectionReason ?? null),
+        rows.map((r) => r.redacts ?? null),
+      ],
+    )
+    return rowCount ?? 0
   }
 
   async deleteOutlier(eventId: EventId): Promise<void> {

@@ -11,6 +11,7 @@ import type {
   PresenceStore,
   PresenceUpdate,
   PresenceTouch,
+  RemotePresenceTimeout,
 } from '../presence-store.js'
 import { pooledTransaction, type Queryable } from './postgres-connection.js'
 import { PostgresEngineOps } from './postgres-engine-ops.js'
@@ -110,14 +111,23 @@ export class PostgresPresenceStore implements PresenceStore {
     await this.#pool.query(sql, [sorted.map(([userId]) => userId), sorted.map(([, ts]) => ts)])
   }
 
-  applyTimeouts(idleBefore: number, syncedBefore: number): Promise<readonly UserId[]> {
+  applyTimeouts(
+    idleBefore: number,
+    syncedBefore: number,
+    remote?: RemotePresenceTimeout,
+  ): Promise<readonly UserId[]> {
+    const suffix = remote === undefined ? '' : `:${remote.serverName}`
+    // Whether the row's user is of this server ($3 is `:server`, or empty for all users).
+    const isLocal = `($3::text = '' OR right(user_id, length($3::text)) = $3::text)`
     return pooledTransaction(this.#pool, this.#logger, async (client) => {
       const { rows } = await client.query<{ user_id: UserId }>(
         `UPDATE presence
-         SET state = CASE WHEN last_sync_ts < $2 THEN 'offline' ELSE 'unavailable' END
-         WHERE (state <> 'offline' AND last_sync_ts < $2) OR (state = 'online' AND last_active_ts < $1)
+         SET state = CASE WHEN ${isLocal} AND last_sync_ts >= $2 THEN 'unavailable' ELSE 'offline' END
+         WHERE state <> 'offline' AND CASE WHEN ${isLocal}
+           THEN last_sync_ts < $2 OR (state = 'online' AND last_active_ts < $1)
+           ELSE last_sync_ts < $4 END
          RETURNING user_id`,
-        [idleBefore, syncedBefore],
+        [idleBefore, syncedBefore, suffix, remote?.updatedBefore ?? 0],
       )
       if (rows.length === 0) return []
       const users = rows.map((row) => row.user_id)

@@ -22,9 +22,10 @@ export class PostgresRoomStore implements RoomStore {
     this.#db = db
   }
 
+  // A room known only from out-of-band memberships has a row without state: it is not held.
   async getRoom(roomId: RoomId): Promise<RoomRecord | undefined> {
     const { rows } = await this.#db.query<RoomRow>(
-      `SELECT ${ROOM_COLUMNS} FROM rooms WHERE room_id = $1`,
+      `SELECT ${ROOM_COLUMNS} FROM rooms WHERE room_id = $1 AND current_state_group IS NOT NULL`,
       [roomId],
     )
     const row = rows[0]

@@ -1,13 +1,19 @@
 import pg from 'pg'
-import type { EventId, ReadonlyStateMap, RoomId } from '@rhizome/core'
+import type { EventId, Pdu, ReadonlyStateMap, RoomId } from '@rhizome/core'
 import type { Logger } from '../../logging/logger.js'
 import { KeyedMutex, Semaphore } from '../engine/keyed-mutex.js'
 import { loadStateSteps } from '../engine/load-state.js'
-import { persistEventSteps, persistOutliersSteps } from '../engine/persist-event.js'
+import {
+  persistEventSteps,
+  persistOutliersSteps,
+  persistOutOfBandSteps,
+} from '../engine/persist-event.js'
 import { StateCache } from '../engine/state-cache.js'
 import { runAsync } from '../engine/steps.js'
 import type {
   ForwardExtremity,
+  NewRoom,
+  OutOfBandOutcome,
   OutlierInput,
   PersistEventInput,
   PersistOutcome,
@@ -208,7 +214,7 @@ class PostgresStorage implements Storage {
     this.remoteKeys = new PostgresRemoteKeyStore(pool, options.logger)
     this.pushers = new PostgresPusherStore(pool)
     this.e2eKeys = new PostgresE2eKeyStore(pool, options.logger)
-    this.deviceLists = new PostgresDeviceListStore(pool)
+    this.deviceLists = new PostgresDeviceListStore(pool, options.logger)
     this.toDevice = new PostgresToDeviceStore(pool, options.logger)
     this.keyBackups = new PostgresKeyBackupStore(pool, options.logger)
     this.media = new PostgresMediaStore(pool)
@@ -357,6 +363,33 @@ class PostgresRoomWriter implements RoomWriter {
             transactionState.settled = true
           },
         )
+      } finally {
+        if (!transactionState.settled) this.healthy = false
+      }
+    })
+  }
+
+  reserveBackfillPositions(count: number): Promise<number> {
+    // One statement, committed on its own: a block taken and never used leaves a harmless gap.
+    return this.#run(() => this.#ops.reserveBackfillPositions(count))
+  }
+
+  persistOutOfBandMembership(pdu: Pdu, room: NewRoom): Promise<OutOfBandOutcome> {
+    return this.#run(async () => {
+      const transactionState = { settled: false }
+      try {
+        const { result } = await transaction(
+          this.#session.client,
+          () =>
+            runAsync(
+              persistOutOfBandSteps({ roomId: this.roomId, now: this.#now() }, pdu, room),
+              this.#ops,
+            ),
+          () => {
+            transactionState.settled = true
+          },
+        )
+        return result
       } finally {
         if (!transactionState.settled) this.healthy = false
       }

@@ -7,7 +7,12 @@ import {
   toDeviceFromRow,
   type ToDeviceRow,
 } from '../engine/e2e-key-rows.js'
-import type { ToDeviceBatch, ToDeviceMessage, ToDeviceStore } from '../e2e-key-store.js'
+import type {
+  RemoteToDeviceBatch,
+  ToDeviceBatch,
+  ToDeviceMessage,
+  ToDeviceStore,
+} from '../e2e-key-store.js'
 import { pooledTransaction } from './postgres-connection.js'
 import { PostgresEngineOps } from './postgres-engine-ops.js'
 
@@ -21,12 +26,34 @@ export class PostgresToDeviceStore implements ToDeviceStore {
   }
 
   send(batch: ToDeviceBatch): Promise<boolean> {
+    return this.#queueOnce(
+      `INSERT INTO to_device_txns (user_id, device_id, txn_id) VALUES ($1, $2, $3)
+       ON CONFLICT DO NOTHING`,
+      [batch.sender, batch.senderDeviceId, batch.txnId],
+      batch,
+    )
+  }
+
+  receive(batch: RemoteToDeviceBatch): Promise<boolean> {
+    return this.#queueOnce(
+      `INSERT INTO to_device_inbound_ids (sender, message_id) VALUES ($1, $2)
+       ON CONFLICT DO NOTHING`,
+      [batch.sender, batch.messageId],
+      batch,
+    )
+  }
+
+  /**
+   * Queues the messages in one transaction when `claim` (an insert that marks the batch as
+   * seen) inserts a row; a batch seen before writes nothing.
+   */
+  #queueOnce(
+    claim: string,
+    claimValues: readonly string[],
+    batch: Pick<ToDeviceBatch, 'sender' | 'type' | 'messages'>,
+  ): Promise<boolean> {
     return pooledTransaction(this.#pool, this.#logger, async (client) => {
-      const fresh = await client.query(
-        `INSERT INTO to_device_txns (user_id, device_id, txn_id) VALUES ($1, $2, $3)
-         ON CONFLICT DO NOTHING`,
-        [batch.sender, batch.senderDeviceId, batch.txnId],
-      )
+      const fresh = await client.query(claim, [...claimValues])
       if (fresh.rowCount === 0) return false
       const { rows } = await client.query<{ user_id: UserId; device_id: string }>(
         'SELECT user_id, device_id FROM devices WHERE user_id = ANY($1::text[])',

@@ -1,7 +1,7 @@
 import type pg from 'pg'
 import type { RoomId, UserId } from '@rhizome/core'
 import type { Logger } from '../../logging/logger.js'
-import type { TypingStore } from '../typing-store.js'
+import type { TypingNotice, TypingStore } from '../typing-store.js'
 import { pooledTransaction } from './postgres-connection.js'
 import { PostgresEngineOps } from './postgres-engine-ops.js'
 
@@ -59,7 +59,7 @@ export class PostgresTypingStore implements TypingStore {
     })
   }
 
-  expire(now: number): Promise<readonly RoomId[]> {
+  expire(now: number): Promise<readonly TypingNotice[]> {
     return pooledTransaction(this.#pool, this.#logger, async (client) => {
       // A sweep in another process that got here first holds these rows; once it commits, they
       // are no longer active and this one skips them.
@@ -79,7 +79,7 @@ export class PostgresTypingStore implements TypingStore {
       )
       const rooms = [...new Set(rows.map((r) => r.room_id))]
       await ops.notify({ position, roomIds: rooms, userIds: [], catchUp: false })
-      return rooms
+      return rows.map((row) => ({ roomId: row.room_id, userId: row.user_id }))
     })
   }
 

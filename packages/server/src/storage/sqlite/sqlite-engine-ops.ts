@@ -172,8 +172,31 @@ export class SqliteEngineOps implements EngineOps {
     return row.position
   }
 
+  reserveBackfillPositions(count: number): number {
+    const row = this.#q.one<{ position: number }>(
+      `INSERT INTO stream_positions (name, position) VALUES ('backfill', ?)
+       ON CONFLICT (name) DO UPDATE SET position = stream_positions.position - ?
+       RETURNING position`,
+      -count,
+      count,
+    )
+    if (row === undefined) throw new Error('the backfill position counter is missing')
+    return row.position
+  }
+
   insertOutlier(row: OutlierRow): void {
-    this.#q.run(
+    this.#insertOutlierRow(row)
+  }
+
+  insertOutliers(rows: readonly OutlierRow[]): number {
+    let added = 0
+    for (const row of rows) added += this.#insertOutlierRow(row)
+    return added
+  }
+
+  /** How many rows it added: 0 when the event exists. */
+  #insertOutlierRow(row: OutlierRow): number {
+    return this.#q.run(
       `INSERT INTO events (event_id, room_id, type, state_key, sender, depth, origin_server_ts, json,
          rejection_reason, redacts)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (event_id) DO NOTHING`,

@@ -676,4 +676,24 @@ CREATE TABLE remote_media (
 ) STRICT, WITHOUT ROWID;
 `,
   },
+  {
+    version: 19,
+    name: 'federated_e2ee',
+    // Device lists and to-device messages across servers (server-server-api §Device Management,
+    // §Send-to-device messaging): the last `stream_id` of each local user's m.device_list_update
+    // EDUs, which the next one names as its `prev_id`, and the (sender, message_id) of each
+    // m.direct_to_device EDU taken in, so that a resent one is delivered only once.
+    sql: `
+CREATE TABLE device_list_outbound_streams (
+  user_id TEXT NOT NULL PRIMARY KEY,
+  stream_id INTEGER NOT NULL
+) STRICT, WITHOUT ROWID;
+
+CREATE TABLE to_device_inbound_ids (
+  sender TEXT NOT NULL,
+  message_id TEXT NOT NULL,
+  PRIMARY KEY (sender, message_id)
+) STRICT, WITHOUT ROWID;
+`,
+  },
 ]

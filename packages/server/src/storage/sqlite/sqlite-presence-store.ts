@@ -10,11 +10,15 @@ import type {
   PresenceStore,
   PresenceUpdate,
   PresenceTouch,
+  RemotePresenceTimeout,
 } from '../presence-store.js'
 import { SqliteEngineOps } from './sqlite-engine-ops.js'
 import { settle, sqlList, type SqliteStatements } from './sqlite-statements.js'
 
 const COLUMNS = 'user_id, state, status_msg, last_active_ts, last_sync_ts, stream_position'
+
+/** Whether the row's user is of this server (`@suffix` is `:server`, or empty for all users). */
+const IS_LOCAL = `(@suffix = '' OR substr(user_id, -length(@suffix)) = @suffix)`
 
 /** The viewer and everyone joined to a room the viewer is joined to. */
 const ROOM_MATES = `SELECT b.user_id FROM room_memberships a
@@ -112,29 +116,37 @@ export class SqlitePresenceStore implements PresenceStore {
     })
   }
 
-  applyTimeouts(idleBefore: number, syncedBefore: number): Promise<readonly UserId[]> {
+  applyTimeouts(
+    idleBefore: number,
+    syncedBefore: number,
+    remote?: RemotePresenceTimeout,
+  ): Promise<readonly UserId[]> {
+    const params = {
+      idle: idleBefore,
+      synced: syncedBefore,
+      suffix: remote === undefined ? '' : `:${remote.serverName}`,
+      remote: remote?.updatedBefore ?? 0,
+    }
     return settle(() => {
       const result = this.#q.db
         .transaction(() => {
           const users = this.#q
             .all<{ user_id: UserId }>(
-              `SELECT user_id FROM presence
-               WHERE (state <> 'offline' AND last_sync_ts < ?)
-                  OR (state = 'online' AND last_active_ts < ?)`,
-              syncedBefore,
-              idleBefore,
+              `SELECT user_id FROM presence WHERE state <> 'offline' AND CASE WHEN ${IS_LOCAL}
+                 THEN last_sync_ts < @synced OR (state = 'online' AND last_active_ts < @idle)
+                 ELSE last_sync_ts < @remote END`,
+              params,
             )
             .map((row) => row.user_id)
           if (users.length === 0) return undefined
           const position = new SqliteEngineOps(this.#q).allocateStreamPosition()
           this.#q.run(
             `UPDATE presence
-             SET state = CASE WHEN last_sync_ts < ? THEN 'offline' ELSE 'unavailable' END,
-               stream_position = ?
-             WHERE user_id IN (SELECT value FROM json_each(?))`,
-            syncedBefore,
-            position,
-            sqlList(users),
+             SET state = CASE WHEN ${IS_LOCAL} AND last_sync_ts >= @synced
+               THEN 'unavailable' ELSE 'offline' END,
+               stream_position = @position
+             WHERE user_id IN (SELECT value FROM json_each(@users))`,
+            { synced: params.synced, suffix: params.suffix, position, users: sqlList(users) },
           )
           return { position, users, rooms: this.#joinedRooms(users) }
         })

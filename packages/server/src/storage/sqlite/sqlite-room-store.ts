@@ -22,10 +22,11 @@ export class SqliteRoomStore implements RoomStore {
     this.#q = statements
   }
 
+  // A room known only from out-of-band memberships has a row without state: it is not held.
   getRoom(roomId: RoomId): Promise<RoomRecord | undefined> {
     return settle(() => {
       const row = this.#q.one<RoomRow>(
-        `SELECT ${ROOM_COLUMNS} FROM rooms WHERE room_id = ?`,
+        `SELECT ${ROOM_COLUMNS} FROM rooms WHERE room_id = ? AND current_state_group IS NOT NULL`,
         roomId,
       )
       return row === undefined ? undefined : roomFromRow(row)

@@ -1,15 +1,21 @@
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import Database from 'better-sqlite3'
-import type { EventId, ReadonlyStateMap, RoomId } from '@rhizome/core'
+import type { EventId, Pdu, ReadonlyStateMap, RoomId } from '@rhizome/core'
 import { KeyedMutex } from '../engine/keyed-mutex.js'
 import { loadStateSteps } from '../engine/load-state.js'
-import { persistEventSteps, persistOutliersSteps } from '../engine/persist-event.js'
+import {
+  persistEventSteps,
+  persistOutliersSteps,
+  persistOutOfBandSteps,
+} from '../engine/persist-event.js'
 import { StateCache } from '../engine/state-cache.js'
 import { runSync } from '../engine/steps.js'
 import { StreamEmitter } from '../engine/stream-emitter.js'
 import type {
   ForwardExtremity,
+  NewRoom,
+  OutOfBandOutcome,
   OutlierInput,
   PersistEventInput,
   PersistOutcome,
@@ -176,7 +182,7 @@ class SqliteStorage implements Storage {
     this.reports = new SqliteReportStore(this.#q)
     this.remoteKeys = new SqliteRemoteKeyStore(this.#q)
     this.e2eKeys = new SqliteE2eKeyStore(this.#q, emit)
-    this.deviceLists = new SqliteDeviceListStore(this.#q)
+    this.deviceLists = new SqliteDeviceListStore(this.#q, emit)
     this.toDevice = new SqliteToDeviceStore(this.#q, emit)
     this.pushers = new SqlitePusherStore(this.#q)
     this.keyBackups = new SqliteKeyBackupStore(this.#q)
@@ -220,6 +226,7 @@ class SqliteStorage implements Storage {
         this.#q,
         (input) => this.#persist(roomId, input),
         (events) => this.#persistOutliers(roomId, events),
+        (pdu, room) => this.#persistOutOfBand(roomId, pdu, room),
       )
       try {
         return await fn(writer)
@@ -249,6 +256,17 @@ class SqliteStorage implements Storage {
       .immediate()
   }
 
+  #persistOutOfBand(roomId: RoomId, pdu: Pdu, room: NewRoom): OutOfBandOutcome {
+    const ops = new SqliteEngineOps(this.#q)
+    const { result, notification } = this.#db
+      .transaction(() =>
+        runSync(persistOutOfBandSteps({ roomId, now: this.#now() }, pdu, room), ops),
+      )
+      .immediate()
+    if (notification !== undefined) this.#emitter.emit(notification)
+    return result
+  }
+
   close(): Promise<void> {
     if (!this.#closed) {
       this.#closed = true
@@ -264,6 +282,7 @@ class SqliteRoomWriter implements RoomWriter {
   readonly #q: SqliteStatements
   readonly #persist: (input: PersistEventInput) => PersistOutcome
   readonly #persistOutliers: (events: readonly OutlierInput[]) => number
+  readonly #persistOutOfBand: (pdu: Pdu, room: NewRoom) => OutOfBandOutcome
   #valid = true
 
   constructor(
@@ -271,11 +290,13 @@ class SqliteRoomWriter implements RoomWriter {
     statements: SqliteStatements,
     persist: (input: PersistEventInput) => PersistOutcome,
     persistOutliers: (events: readonly OutlierInput[]) => number,
+    persistOutOfBand: (pdu: Pdu, room: NewRoom) => OutOfBandOutcome,
   ) {
     this.roomId = roomId
     this.#q = statements
     this.#persist = persist
     this.#persistOutliers = persistOutliers
+    this.#persistOutOfBand = persistOutOfBand
   }
 
   expire(): void {
@@ -321,6 +342,20 @@ class SqliteRoomWriter implements RoomWriter {
     return settle(() => {
       this.#check()
       return this.#persistOutliers(events)
+    })
+  }
+
+  reserveBackfillPositions(count: number): Promise<number> {
+    return settle(() => {
+      this.#check()
+      return new SqliteEngineOps(this.#q).reserveBackfillPositions(count)
+    })
+  }
+
+  persistOutOfBandMembership(pdu: Pdu, room: NewRoom): Promise<OutOfBandOutcome> {
+    return settle(() => {
+      this.#check()
+      return this.#persistOutOfBand(pdu, room)
     })
   }
 }

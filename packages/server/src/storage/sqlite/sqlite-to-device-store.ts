@@ -5,7 +5,12 @@ import {
   toDeviceFromRow,
   type ToDeviceRow,
 } from '../engine/e2e-key-rows.js'
-import type { ToDeviceBatch, ToDeviceMessage, ToDeviceStore } from '../e2e-key-store.js'
+import type {
+  RemoteToDeviceBatch,
+  ToDeviceBatch,
+  ToDeviceMessage,
+  ToDeviceStore,
+} from '../e2e-key-store.js'
 import type { StreamNotification } from '../interface.js'
 import { SqliteEngineOps } from './sqlite-engine-ops.js'
 import { settle, sqlList, type SqliteStatements } from './sqlite-statements.js'
@@ -23,17 +28,36 @@ export class SqliteToDeviceStore implements ToDeviceStore {
   }
 
   send(batch: ToDeviceBatch): Promise<boolean> {
+    return this.#queueOnce(
+      `INSERT INTO to_device_txns (user_id, device_id, txn_id) VALUES (?, ?, ?)
+       ON CONFLICT DO NOTHING`,
+      [batch.sender, batch.senderDeviceId, batch.txnId],
+      batch,
+    )
+  }
+
+  receive(batch: RemoteToDeviceBatch): Promise<boolean> {
+    return this.#queueOnce(
+      `INSERT INTO to_device_inbound_ids (sender, message_id) VALUES (?, ?)
+       ON CONFLICT DO NOTHING`,
+      [batch.sender, batch.messageId],
+      batch,
+    )
+  }
+
+  /**
+   * Queues the messages in one transaction when `claim` (an insert that marks the batch as
+   * seen) inserts a row; a batch seen before writes nothing.
+   */
+  #queueOnce(
+    claim: string,
+    claimValues: readonly string[],
+    batch: Pick<ToDeviceBatch, 'sender' | 'type' | 'messages'>,
+  ): Promise<boolean> {
     return settle(() => {
       const outcome = this.#q.db
         .transaction((): { fresh: boolean; notification?: StreamNotification } => {
-          const fresh = this.#q.run(
-            `INSERT INTO to_device_txns (user_id, device_id, txn_id) VALUES (?, ?, ?)
-             ON CONFLICT DO NOTHING`,
-            batch.sender,
-            batch.senderDeviceId,
-            batch.txnId,
-          )
-          if (fresh === 0) return { fresh: false }
+          if (this.#q.run(claim, ...claimValues) === 0) return { fresh: false }
           const users = recipientUsers(batch.messages)
           const devices = new Map<UserId, string[]>()
           for (const row of this.#q.all<{ user_id: UserId; device_id: string }>(

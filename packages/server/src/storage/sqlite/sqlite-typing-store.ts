@@ -1,6 +1,6 @@
 import type { RoomId, UserId } from '@rhizome/core'
 import type { StreamNotification } from '../interface.js'
-import type { TypingStore } from '../typing-store.js'
+import type { TypingNotice, TypingStore } from '../typing-store.js'
 import { SqliteEngineOps } from './sqlite-engine-ops.js'
 import { settle, sqlList, type SqliteStatements } from './sqlite-statements.js'
 
@@ -70,34 +70,34 @@ export class SqliteTypingStore implements TypingStore {
     })
   }
 
-  expire(now: number): Promise<readonly RoomId[]> {
+  expire(now: number): Promise<readonly TypingNotice[]> {
     return settle(() => {
       const result = this.#q.db
         .transaction(() => {
-          const rooms = this.#q
-            .all<{ room_id: RoomId }>(
-              'SELECT DISTINCT room_id FROM typing WHERE active = 1 AND expires_ts <= ?',
+          const ended = this.#q
+            .all<{ room_id: RoomId; user_id: UserId }>(
+              'SELECT room_id, user_id FROM typing WHERE active = 1 AND expires_ts <= ?',
               now,
             )
-            .map((row) => row.room_id)
-          if (rooms.length === 0) return undefined
+            .map((row) => ({ roomId: row.room_id, userId: row.user_id }))
+          if (ended.length === 0) return undefined
           const position = new SqliteEngineOps(this.#q).allocateStreamPosition()
           this.#q.run(
             'UPDATE typing SET active = 0, stream_position = ? WHERE active = 1 AND expires_ts <= ?',
             position,
             now,
           )
-          return { position, rooms }
+          return { position, ended }
         })
         .immediate()
       if (result === undefined) return []
       this.#afterCommit({
         position: result.position,
-        roomIds: result.rooms,
+        roomIds: [...new Set(result.ended.map((notice) => notice.roomId))],
         userIds: [],
         catchUp: false,
       })
-      return result.rooms
+      return result.ended
     })
   }
 

@@ -12,6 +12,7 @@ import {
   type Pdu,
   type RoomId,
   type RoomVersionRules,
+  type ServerName,
 } from '@rhizome/core'
 import type { PduLoader } from '../../rooms/pdu-loader.js'
 import type { Storage } from '../../storage/interface.js'
@@ -26,14 +27,18 @@ export interface OutlierIntakeDeps {
   readonly keys: Pick<KeyFetcher, 'verifyKey'>
 }
 
-/** The PDUs among `jsons` that verify and belong to the room, oldest first. */
+/**
+ * The PDUs among `jsons` that verify and belong to the room, oldest first; `from` handed them
+ * over, and is asked for keys their servers no longer serve.
+ */
 export async function verifyPdus(
   deps: OutlierIntakeDeps,
   rules: RoomVersionRules,
   roomId: RoomId,
   jsons: readonly JsonValue[],
+  from: ServerName,
 ): Promise<Pdu[]> {
-  const keys = keyLookup(deps.keys)
+  const keys = keyLookup(deps.keys, [from])
   const out = new Map<EventId, Pdu>()
   for (const json of jsons) {
     const checked = await checkReceivedPdu(json, rules, deps.crypto, keys)

@@ -83,7 +83,7 @@ export async function fetchAuthChain(
   if (!answer.ok) return
   const body = answer.value.body
   const chain = isJsonObject(body) && Array.isArray(body['auth_chain']) ? body['auth_chain'] : []
-  await takeOutliers(deps, rules, roomId, await verifyPdus(deps, rules, roomId, chain))
+  await takeOutliers(deps, rules, roomId, await verifyPdus(deps, rules, roomId, chain, server))
 }
 
 /** The events that `server` hands out by ID (`/event`), verified; those it does not are left out. */
@@ -110,7 +110,7 @@ async function fetchEvents(
       if (first !== undefined) jsons.push(first)
     }
   }
-  return verifyPdus(deps, rules, roomId, jsons)
+  return verifyPdus(deps, rules, roomId, jsons, server)
 }
 
 function idList(value: JsonValue | undefined): EventId[] | undefined {

@@ -264,6 +264,20 @@ describe('fetching through notaries', () => {
     expect(await storage.remoteKeys.getKeys(impostor.name)).toEqual([])
   })
 
+  it('asks the notaries a caller names after the configured ones, even after a failure', async () => {
+    requester.on(remote.name, () => err({ kind: 'unreachable', message: 'down' }))
+    serveNotary(() => [remote.keyResponse(clock + DAY)])
+    const keys = fetcher()
+    // Without a notary to ask, the server being down means no key...
+    expectNoKey(await keys.verifyKey(remote.name, remote.key.keyId, clock), /down/)
+    // ...but the server that handed over the events holds it.
+    expectKey(
+      await keys.verifyKey(remote.name, remote.key.keyId, clock, [notary.name]),
+      remote.key.publicKey,
+    )
+    expect(requester.callsTo(notary.name).some((call) => call.method === 'POST')).toBe(true)
+  })
+
   it('tries the next notary when one fails', async () => {
     const second = new FakeServer('second.example' as ServerName)
     requester.on(notary.name, () => err({ kind: 'unreachable', message: 'down' }))

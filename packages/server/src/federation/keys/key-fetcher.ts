@@ -1,7 +1,10 @@
 /**
  * Other servers' signing keys, on demand (server-server-api §Retrieving server keys): from the
  * store when it has a key valid for long enough, else from the server's own key server, else from
- * the configured notaries. Everything fetched is checked before it is stored.
+ * the configured notaries, else from the notaries the caller names (the server that handed over
+ * the events being checked, which must have checked them itself and so holds their keys: a room
+ * stays joinable and readable while one of its servers is down). Everything fetched is checked
+ * before it is stored.
  */
 import {
   decodeBase64,
@@ -29,13 +32,15 @@ export const DEFAULT_KEY_FETCH_TIMEOUT_MS = 10_000
 export interface ServerKeyLookup {
   /**
    * The public key `keyId` of `serverName`, provided the key is valid until at least
-   * `minimumValidUntilTs` (see minimumValidUntilForEvent; the current time for requests). The
-   * error says why not, for logs: unknown key, unreachable server, bad response.
+   * `minimumValidUntilTs` (see minimumValidUntilForEvent; the current time for requests). When
+   * neither the server nor the configured notaries have it, `notaries` are asked. The error says
+   * why not, for logs: unknown key, unreachable server, bad response.
    */
   verifyKey(
     serverName: ServerName,
     keyId: string,
     minimumValidUntilTs: number,
+    notaries?: readonly ServerName[],
   ): Promise<Result<Uint8Array, string>>
 }
 
@@ -96,8 +101,10 @@ class CachingKeyFetcher implements KeyFetcher {
     serverName: ServerName,
     keyId: string,
     minimumValidUntilTs: number,
+    notaries: readonly ServerName[] = [],
   ): Promise<Result<Uint8Array, string>> {
-    return this.#lookup(serverName, keyId, minimumValidUntilTs, true)
+    const all = [...new Set([...this.#options.trustedKeyServers, ...notaries])]
+    return this.#lookup(serverName, keyId, minimumValidUntilTs, all)
   }
 
   async fetchDirect(serverName: ServerName): Promise<Result<RemoteKeyResponse, string>> {
@@ -112,7 +119,7 @@ class CachingKeyFetcher implements KeyFetcher {
     serverName: ServerName,
     keyId: string,
     minimumValidUntilTs: number,
-    viaNotaries: boolean,
+    notaries: readonly ServerName[],
   ): Promise<Result<Uint8Array, string>> {
     if (serverName === this.#options.serverName) {
       const own = this.#ownKeys.get(keyId)
@@ -120,7 +127,8 @@ class CachingKeyFetcher implements KeyFetcher {
     }
     const known = await this.#stored(serverName, keyId, minimumValidUntilTs)
     if (known !== undefined) return ok(known)
-    const failureKey = `${serverName}\n${keyId}`
+    // Other notaries may know what these did not: a failure holds for the same ones only.
+    const failureKey = `${serverName}\n${keyId}\n${notaries.join(',')}`
     const failedUntil = this.#failedUntil.get(failureKey)
     const now = this.#options.now()
     if (failedUntil !== undefined) {
@@ -129,11 +137,11 @@ class CachingKeyFetcher implements KeyFetcher {
       }
       this.#failedUntil.delete(failureKey)
     }
-    let attempt = await this.#fetch(serverName, keyId, minimumValidUntilTs, viaNotaries)
+    let attempt = await this.#fetch(serverName, keyId, minimumValidUntilTs, notaries)
     let fetched = await this.#stored(serverName, keyId, minimumValidUntilTs)
     if (fetched === undefined && attempt.joined) {
       // The fetch joined was for another key or validity, and may not have asked for this one.
-      attempt = await this.#fetch(serverName, keyId, minimumValidUntilTs, viaNotaries)
+      attempt = await this.#fetch(serverName, keyId, minimumValidUntilTs, notaries)
       fetched = await this.#stored(serverName, keyId, minimumValidUntilTs)
     }
     if (fetched !== undefined) return ok(fetched)
@@ -162,7 +170,7 @@ class CachingKeyFetcher implements KeyFetcher {
     serverName: ServerName,
     keyId: string,
     minimumValidUntilTs: number,
-    viaNotaries: boolean,
+    notaries: readonly ServerName[],
   ): Promise<{ readonly joined: boolean; readonly problems: readonly string[] }> {
     const running = this.#inFlight.get(serverName)
     if (running !== undefined) {
@@ -170,7 +178,7 @@ class CachingKeyFetcher implements KeyFetcher {
       return { joined: true, problems: [] }
     }
     const problems: string[] = []
-    const work = this.#fetchAndStore(serverName, keyId, minimumValidUntilTs, viaNotaries, problems)
+    const work = this.#fetchAndStore(serverName, keyId, minimumValidUntilTs, notaries, problems)
     const flight = work.finally(() => this.#inFlight.delete(serverName))
     this.#inFlight.set(serverName, flight)
     await flight
@@ -181,7 +189,7 @@ class CachingKeyFetcher implements KeyFetcher {
     serverName: ServerName,
     keyId: string,
     minimumValidUntilTs: number,
-    viaNotaries: boolean,
+    notaries: readonly ServerName[],
     problems: string[],
   ): Promise<void> {
     const direct = await this.#fetchOwn(serverName)
@@ -194,8 +202,7 @@ class CachingKeyFetcher implements KeyFetcher {
       problems.push(direct.error)
       this.#options.logger?.debug({ serverName, problem: direct.error }, 'key server fetch failed')
     }
-    if (!viaNotaries) return
-    for (const notary of this.#options.trustedKeyServers) {
+    for (const notary of notaries) {
       if (notary === serverName || notary === this.#options.serverName) continue
       const relayed = await this.#fetchViaNotary(notary, serverName, keyId, minimumValidUntilTs)
       if (!relayed.ok) {
@@ -280,7 +287,7 @@ class CachingKeyFetcher implements KeyFetcher {
     const byNotary = isJsonObject(signatures) ? signatures[notary] : undefined
     if (!isJsonObject(byNotary)) return err(`notary ${notary} did not sign the keys it relayed`)
     for (const notaryKeyId of Object.keys(byNotary)) {
-      const key = await this.#lookup(notary, notaryKeyId, this.#options.now(), false)
+      const key = await this.#lookup(notary, notaryKeyId, this.#options.now(), [])
       if (!key.ok) continue
       const checked = verifyJsonSignature(
         entry,

@@ -125,7 +125,7 @@ async function joinThrough(
   )
   if (!sent.ok) return err(`send_join failed: ${sent.error.message}`)
   const answered = performance.now()
-  const checked = await checkAnswer(deps, rules, roomId, signed, sent.value.body)
+  const checked = await checkAnswer(deps, server, rules, roomId, signed, sent.value.body)
   if (!checked.ok) return err(`send_join answer refused: ${checked.error}`)
   const verified = performance.now()
   const { join, state, events } = checked.value
@@ -169,6 +169,7 @@ interface CheckedAnswer {
 
 async function checkAnswer(
   deps: RemoteJoinDeps,
+  server: ServerName,
   rules: RoomVersionRules,
   roomId: RoomId,
   ourJoin: JsonObject,
@@ -178,8 +179,9 @@ async function checkAnswer(
   const stateJson = listOf(answer['state'])
   const chainJson = listOf(answer['auth_chain'])
   if (stateJson === undefined || chainJson === undefined) return err('no state or auth chain')
-  // One key lookup per server key for the whole answer, not one per event.
-  const keys = coveringKeyLookup(keyLookup(deps.keys))
+  // One key lookup per server key for the whole answer, not one per event; the resident holds
+  // the keys of members' servers that are down now.
+  const keys = coveringKeyLookup(keyLookup(deps.keys, [server]))
   const checkedEvents = await checkAnswerEvents(
     [...stateJson, ...chainJson],
     roomId,

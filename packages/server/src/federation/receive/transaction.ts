@@ -91,7 +91,8 @@ export async function receiveTransaction(
   if (transaction.origin !== origin) {
     return err(serverError('M_FORBIDDEN', 'origin is not the server that signed the request'))
   }
-  const keys = keyLookup(deps.keys)
+  // Events of a server that is down can still be checked with the keys the sender holds.
+  const keys = keyLookup(deps.keys, [origin])
   const results: Record<string, { readonly error?: string }> = {}
   for (const json of transaction.pdus) {
     const roomId = isJsonObject(json) ? json['room_id'] : undefined
@@ -146,12 +147,18 @@ export async function receiveTransaction(
   return ok({ pdus: results })
 }
 
-/** The core's key lookup, answered by the key fetcher one key at a time. */
-export function keyLookup(fetcher: Pick<KeyFetcher, 'verifyKey'>): ServerKeyLookup {
+/**
+ * The core's key lookup, answered by the key fetcher one key at a time; `handedBy` are the
+ * servers the events came from, asked as notaries for keys found nowhere else.
+ */
+export function keyLookup(
+  fetcher: Pick<KeyFetcher, 'verifyKey'>,
+  handedBy: readonly ServerName[] = [],
+): ServerKeyLookup {
   return async (serverName, keyIds, eventTs) => {
     const found = new Map<string, Uint8Array>()
     for (const keyId of keyIds) {
-      const key = await fetcher.verifyKey(serverName as ServerName, keyId, eventTs ?? 0)
+      const key = await fetcher.verifyKey(serverName as ServerName, keyId, eventTs ?? 0, handedBy)
       if (key.ok) found.set(keyId, key.value)
     }
     return found
@@ -194,7 +201,7 @@ async function fetchMissingEvents(
   const events = isJsonObject(body) && Array.isArray(body['events']) ? body['events'] : []
   const checked = []
   for (const json of events.slice(0, MISSING_EVENTS_LIMIT)) {
-    const event = await checkReceivedPdu(json, rules, deps.crypto, keyLookup(deps.keys))
+    const event = await checkReceivedPdu(json, rules, deps.crypto, keyLookup(deps.keys, [origin]))
     if (event.ok && event.value.pdu.roomId === roomId) checked.push(event.value.pdu)
   }
   checked.sort((a, b) => a.depth - b.depth)

@@ -81,10 +81,8 @@ export function createRoomFederation(deps: RoomFederationDeps): RoomFederationHo
       userId: UserId,
       servers: readonly ServerName[],
       content: JsonObject,
-    ): Promise<Result<EventId, string>> =>
-      deps.remoteJoin === undefined
-        ? Promise.resolve(err('federation is switched off'))
-        : joinRemoteRoom(deps.remoteJoin, { roomId, userId, servers, content }),
+    ): Promise<Result<EventId, ServerError>> =>
+      joinThroughOthers(deps, roomId, userId, servers, content),
     inviteRemote: (invite, rules, roomState) =>
       deps.remoteJoin === undefined
         ? Promise.resolve(err(federationOff()))
@@ -129,4 +127,21 @@ async function destinationsOf(deps: RoomFederationDeps, pdu: Pdu): Promise<Serve
 
 function federationOff(): ServerError {
   return forbidden('Rooms on other servers need federation, which is switched off')
+}
+
+/** A join through other servers; refused (403) when a resident refused the user, else 404. */
+async function joinThroughOthers(
+  deps: RoomFederationDeps,
+  roomId: RoomId,
+  userId: UserId,
+  servers: readonly ServerName[],
+  content: JsonObject,
+): Promise<Result<EventId, ServerError>> {
+  if (deps.remoteJoin === undefined) {
+    return err(notFound(`Room ${roomId} is on other servers, and federation is switched off`))
+  }
+  const joined = await joinRemoteRoom(deps.remoteJoin, { roomId, userId, servers, content })
+  if (joined.ok) return joined
+  const message = `Could not join ${roomId}: ${joined.error.message}`
+  return err(joined.error.refused ? forbidden(message) : notFound(message))
 }

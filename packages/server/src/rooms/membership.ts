@@ -353,6 +353,6 @@ async function joinElsewhere(
     )
   }
   const joined = await federation.joinRemote(roomId, user, [...new Set(servers)], content)
-  if (!joined.ok) return err(notFound(`Could not join ${roomId}: ${joined.error}`))
+  if (!joined.ok) return joined
   return ok({ roomId })
 }

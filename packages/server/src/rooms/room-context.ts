@@ -54,7 +54,7 @@ export interface RoomFederation {
     userId: UserId,
     servers: readonly ServerName[],
     content: JsonObject,
-  ): Promise<Result<EventId, string>>
+  ): Promise<Result<EventId, ServerError>>
   /**
    * A new event of this server's, stored: it is queued for the other servers in its room (the
    * send waits for that, so what a client was told is sent is queued durably).

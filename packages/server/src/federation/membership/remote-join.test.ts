@@ -142,7 +142,7 @@ describe.each(roomTestStorages())('joining a room on another server ($name)', (k
       userId: bob,
       servers: [SERVER_NAME],
     })
-    expect(!refused.ok && refused.error).toMatch(/answer refused/)
+    expect(!refused.ok && refused.error.message).toMatch(/answer refused/)
     expect(await away.rooms.getRoom(roomId)).toBeUndefined()
   })
 })

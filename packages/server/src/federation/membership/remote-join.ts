@@ -38,7 +38,7 @@ import type { Storage } from '../../storage/interface.js'
 import type { ServerKeyLookup as KeyFetcher } from '../keys/key-fetcher.js'
 import { coveringKeyLookup } from '../keys/covering-key-lookup.js'
 import { keyLookup } from '../receive/transaction.js'
-import type { FederationRequester } from '../transport/federation-client.js'
+import type { FederationFailure, FederationRequester } from '../transport/federation-client.js'
 import { checkAnswerEvents } from './answer-events.js'
 
 export interface RemoteJoinDeps {
@@ -62,25 +62,45 @@ export interface RemoteJoinRequest {
   readonly content?: JsonObject
 }
 
+/** Why no server let the user in. */
+export interface RemoteJoinFailure {
+  /** Every server's answer, for logs and the client's error message. */
+  readonly message: string
+  /** A resident server refused the user (make_join answered 403), rather than none answering. */
+  readonly refused: boolean
+}
+
 export async function joinRemoteRoom(
   deps: RemoteJoinDeps,
   request: RemoteJoinRequest,
-): Promise<Result<EventId, string>> {
+): Promise<Result<EventId, RemoteJoinFailure>> {
   const failures: string[] = []
+  let refused = false
   for (const server of request.servers) {
     if (server === deps.serverName) continue
     const joined = await joinThrough(deps, request, server)
     if (joined.ok) return joined
-    failures.push(`${server}: ${joined.error}`)
+    failures.push(`${server}: ${joined.error.message}`)
+    refused ||= joined.error.refused
   }
-  return err(failures.length === 0 ? 'no server to join through' : failures.join('; '))
+  const message = failures.length === 0 ? 'no server to join through' : failures.join('; ')
+  return err({ message, refused })
+}
+
+function fail(message: string): Result<never, RemoteJoinFailure> {
+  return err({ message, refused: false })
+}
+
+/** A make_join refusal: the resident answered that the user may not join (not just failed). */
+function isRefusal(failure: FederationFailure): boolean {
+  return failure.kind === 'http' && failure.status === 403
 }
 
 async function joinThrough(
   deps: RemoteJoinDeps,
   request: RemoteJoinRequest,
   server: ServerName,
-): Promise<Result<EventId, string>> {
+): Promise<Result<EventId, RemoteJoinFailure>> {
   const { roomId, userId } = request
   const path = `${encodeURIComponent(roomId)}/${encodeURIComponent(userId)}`
   const started = performance.now()
@@ -91,12 +111,17 @@ async function joinThrough(
     undefined,
     { query: { ver: [...ROOM_VERSIONS.keys()] } },
   )
-  if (!made.ok) return err(`make_join failed: ${made.error.message}`)
+  if (!made.ok) {
+    return err({
+      message: `make_join failed: ${made.error.message}`,
+      refused: isRefusal(made.error),
+    })
+  }
   const template = made.value.body
   const version = isJsonObject(template) ? template['room_version'] : undefined
   const rules = roomVersionRules(typeof version === 'string' ? version : '1')
   const event = isJsonObject(template) ? template['event'] : undefined
-  if (rules === undefined || !isJsonObject(event)) return err('make_join gave no usable template')
+  if (rules === undefined || !isJsonObject(event)) return fail('make_join gave no usable template')
   if (
     event['room_id'] !== roomId ||
     event['sender'] !== userId ||
@@ -105,7 +130,7 @@ async function joinThrough(
     !isJsonObject(event['content']) ||
     event['content']['membership'] !== 'join'
   ) {
-    return err('make_join gave a template for another join')
+    return fail('make_join gave a template for another join')
   }
   const filled: JsonObject = {
     ...event,
@@ -115,7 +140,7 @@ async function joinThrough(
   }
   const signed = hashAndSignEvent(filled, rules, deps.serverName, deps.signingKey, deps.crypto)
   const eventId = computeEventId(signed, rules, deps.crypto)
-  if (!eventId.ok) return err(eventId.error.error)
+  if (!eventId.ok) return fail(eventId.error.error)
   const asked = performance.now()
   const sent = await deps.requester.request(
     server,
@@ -123,10 +148,10 @@ async function joinThrough(
     `/_matrix/federation/v2/send_join/${encodeURIComponent(roomId)}/${encodeURIComponent(eventId.value)}`,
     signed,
   )
-  if (!sent.ok) return err(`send_join failed: ${sent.error.message}`)
+  if (!sent.ok) return fail(`send_join failed: ${sent.error.message}`)
   const answered = performance.now()
   const checked = await checkAnswer(deps, server, rules, roomId, signed, sent.value.body)
-  if (!checked.ok) return err(`send_join answer refused: ${checked.error}`)
+  if (!checked.ok) return fail(`send_join answer refused: ${checked.error}`)
   const verified = performance.now()
   const { join, state, events } = checked.value
   await deps.storage.withRoomWriteLock(roomId, async (room) => {

@@ -53,7 +53,7 @@ async function membershipOn(
 describe.each(roomTestStorages())('membership over federation, in process ($name)', (kind) => {
   const openHome = useRoomStorage(kind)
   // The other server on SQLite: two servers never share a database (room locks are per
-  // database, and an invite holds the inviter's lock while the invitee's server signs).
+  // database).
   const openAway = useRoomStorage(roomTestStorages()[0] ?? kind)
   let opened = 0
   const open = (): Promise<Storage> => (opened++ % 2 === 0 ? openHome() : openAway())
@@ -208,9 +208,16 @@ describe.each(roomTestStorages())('membership over federation, in process ($name
         roomVersion: '10',
       }),
     )
-    // Not yet in the allowed room: refused.
+    // Not yet in the allowed room: refused, as the resident said, and not taken for a room
+    // nobody could be reached for.
     const early = await b.rooms.join(bob, { kind: 'id', roomId: restricted }, { servers: [A] })
-    expect(early.ok).toBe(false)
+    expect(!early.ok && early.error.errcode).toBe('M_FORBIDDEN')
+    const unreachable = await b.rooms.join(
+      bob,
+      { kind: 'id', roomId: '!x:down.example' as RoomId },
+      { servers: ['down.example' as ServerName] },
+    )
+    expect(!unreachable.ok && unreachable.error.errcode).toBe('M_NOT_FOUND')
     must(await b.rooms.join(bob, { kind: 'id', roomId: space }, { servers: [A] }))
     must(await b.rooms.join(bob, { kind: 'id', roomId: restricted }, { servers: [A] }))
     const member = await a.storage.rooms.getCurrentStateEvent(

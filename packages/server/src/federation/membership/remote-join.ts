@@ -12,10 +12,8 @@ import {
   checkAuthEventsList,
   checkAuthRules,
   checkReceivedPdu,
-  computeEventId,
   createEventIdOfRoom,
   err,
-  hashAndSignEvent,
   isJsonObject,
   ok,
   ROOM_VERSIONS,
@@ -40,6 +38,7 @@ import { coveringKeyLookup } from '../keys/covering-key-lookup.js'
 import { keyLookup } from '../receive/transaction.js'
 import type { FederationFailure, FederationRequester } from '../transport/federation-client.js'
 import { checkAnswerEvents } from './answer-events.js'
+import { signTemplateEvent } from './template-event.js'
 
 export interface RemoteJoinDeps {
   readonly storage: Pick<Storage, 'withRoomWriteLock' | 'rooms'>
@@ -132,20 +131,19 @@ async function joinThrough(
   ) {
     return fail('make_join gave a template for another join')
   }
-  const filled: JsonObject = {
-    ...event,
-    origin: deps.serverName,
-    origin_server_ts: deps.now(),
-    content: { ...event['content'], ...request.content, membership: 'join' },
-  }
-  const signed = hashAndSignEvent(filled, rules, deps.serverName, deps.signingKey, deps.crypto)
-  const eventId = computeEventId(signed, rules, deps.crypto)
-  if (!eventId.ok) return fail(eventId.error.error)
+  const ours = signTemplateEvent(
+    deps,
+    event,
+    { ...event['content'], ...request.content, membership: 'join' },
+    rules,
+  )
+  if (!ours.ok) return fail(ours.error)
+  const { json: signed, eventId } = ours.value
   const asked = performance.now()
   const sent = await deps.requester.request(
     server,
     'PUT',
-    `/_matrix/federation/v2/send_join/${encodeURIComponent(roomId)}/${encodeURIComponent(eventId.value)}`,
+    `/_matrix/federation/v2/send_join/${encodeURIComponent(roomId)}/${encodeURIComponent(eventId)}`,
     signed,
   )
   if (!sent.ok) return fail(`send_join failed: ${sent.error.message}`)

@@ -166,6 +166,18 @@ describe.each(roomTestStorages())('membership over federation, in process ($name
     expect(await membershipOn(a, roomId, bob.userId)).toBe('join')
   })
 
+  it('joins rooms of versions 1 and 2, whose events are named by their origin', async () => {
+    const { a, b } = pair(await open(), await open())
+    const bob = await b.user('bob')
+    for (const version of ['1', '2']) {
+      const roomId = await roomOn(a, 'public', version)
+      must(await b.rooms.join(bob, { kind: 'id', roomId }, { servers: [A] }))
+      expect(await membershipOn(a, roomId, bob.userId)).toBe('join')
+      const join = await a.storage.rooms.getCurrentStateEvent(roomId, 'm.room.member', bob.userId)
+      expect(join?.pdu.eventId).toMatch(new RegExp(`^\\$[A-Za-z0-9_-]+:${B}$`))
+    }
+  })
+
   it('refuses knocks where the room does not take them', async () => {
     const { a, b } = pair(await open(), await open())
     const bob = await b.user('bob')

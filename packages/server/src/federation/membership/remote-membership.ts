@@ -10,9 +10,7 @@
  * the room's rules) ends the attempts.
  */
 import {
-  computeEventId,
   err,
-  hashAndSignEvent,
   isJsonObject,
   loadTrustedPdu,
   ok,
@@ -33,6 +31,7 @@ import { forbidden, notFound, serverError, type ServerError } from '../../http/e
 import type { Storage } from '../../storage/interface.js'
 import { parseStrippedList } from '../../sync/stripped-state.js'
 import type { FederationFailure, FederationRequester } from '../transport/federation-client.js'
+import { signTemplateEvent } from './template-event.js'
 
 export interface RemoteMembershipDeps {
   readonly storage: Pick<Storage, 'withRoomWriteLock'>
@@ -139,15 +138,9 @@ async function handshakeThrough(
   ) {
     return err(badGateway(`make_${membership} gave a template for another event`))
   }
-  const filled: JsonObject = {
-    ...event,
-    origin: deps.serverName,
-    origin_server_ts: deps.now(),
-    content: { ...content, ...request.content, membership },
-  }
-  const signed = hashAndSignEvent(filled, rules, deps.serverName, deps.signingKey, deps.crypto)
-  const eventId = computeEventId(signed, rules, deps.crypto)
-  if (!eventId.ok) return err(badGateway(eventId.error.error))
+  const ours = signTemplateEvent(deps, event, { ...content, ...request.content, membership }, rules)
+  if (!ours.ok) return err(badGateway(ours.error))
+  const { json: signed, eventId } = ours.value
   const sendPath =
     membership === 'knock'
       ? '/_matrix/federation/v1/send_knock'
@@ -155,7 +148,7 @@ async function handshakeThrough(
   const sent = await deps.requester.request(
     server,
     'PUT',
-    `${sendPath}/${encodeURIComponent(roomId)}/${encodeURIComponent(eventId.value)}`,
+    `${sendPath}/${encodeURIComponent(roomId)}/${encodeURIComponent(eventId)}`,
     signed,
   )
   if (!sent.ok) return err(remoteFailure(`send_${membership}`, sent.error))
@@ -165,7 +158,7 @@ async function handshakeThrough(
     const roomState = isJsonObject(answer) ? answer['knock_room_state'] : undefined
     stored = { ...signed, unsigned: { knock_room_state: strippedOf(roomState, roomId) } }
   }
-  const pdu = loadTrustedPdu(stored, eventId.value, rules)
+  const pdu = loadTrustedPdu(stored, eventId, rules)
   await recordOutOfBand(deps, pdu, rules.id, creatorIn(pdu))
   return ok(pdu.eventId)
 }

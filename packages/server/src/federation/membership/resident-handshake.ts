@@ -10,6 +10,8 @@ import {
   buildEvent,
   checkAuthRules,
   checkReceivedPdu,
+  computeReferenceHash,
+  encodeBase64,
   err,
   isJsonObject,
   ok,
@@ -104,13 +106,28 @@ export async function makeTemplate(
     content: { ...extra, membership },
   }
   const authIds = selectAuthEvents(subject, state, rules)
+  const prevs = extremities.slice(0, 20)
+  const createId = state.get('m.room.create', '')
+  // Room versions 1 and 2 reference events with their hashes: the events are loaded for those.
+  const withHashes = rules.eventFormat.eventReferencesIncludeHashes
+  const loaded = await deps.pdus.load([
+    ...authIds,
+    ...(createId === undefined ? [] : [createId]),
+    ...(withHashes ? prevs.map((e) => e.eventId) : []),
+  ])
+  const hashOf = (id: EventId): { referenceHash?: string } => {
+    const pdu = withHashes ? loaded.get(id) : undefined
+    return pdu === undefined
+      ? {}
+      : { referenceHash: encodeBase64(computeReferenceHash(pdu.json, rules, deps.crypto)) }
+  }
   const built = buildEvent(
     {
       roomVersion: rules,
       roomId,
       ...subject,
-      prevEvents: extremities.slice(0, 20),
-      authEvents: authIds,
+      prevEvents: prevs.map((e) => ({ ...e, ...hashOf(e.eventId) })),
+      authEvents: authIds.map((eventId) => ({ eventId, ...hashOf(eventId) })),
       originServerTs: deps.now(),
       origin: deps.serverName,
     },
@@ -120,11 +137,10 @@ export async function makeTemplate(
   )
   if (!built.ok) return err(serverError('M_UNKNOWN', built.error.error))
   // Would the event be allowed? A banned user, or an invite-only room, is refused here.
-  const createId = state.get('m.room.create', '')
-  const loaded = await deps.pdus.load(createId === undefined ? authIds : [...authIds, createId])
   const authState = new StateMap<Pdu>()
-  for (const event of loaded.values()) {
-    if (event.stateKey !== undefined) authState.set(event.type, event.stateKey, event)
+  for (const id of [...authIds, ...(createId === undefined ? [] : [createId])]) {
+    const event = loaded.get(id)
+    if (event?.stateKey !== undefined) authState.set(event.type, event.stateKey, event)
   }
   const outcome = checkAuthRules(built.value, authState, rules, { crypto: deps.crypto })
   if (outcome.kind === 'rejected') {

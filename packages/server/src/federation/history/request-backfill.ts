@@ -101,13 +101,7 @@ async function backfillOnce(deps: BackfillDeps, roomId: RoomId, limit: number): 
     }
     const body = answer.value.body
     const jsons = isJsonObject(body) && Array.isArray(body['pdus']) ? body['pdus'] : []
-    const events = await verifyPdus(
-      deps,
-      rules,
-      roomId,
-      jsons.slice(0, BACKFILL_BATCH),
-      server,
-    )
+    const events = await verifyPdus(deps, rules, roomId, jsons.slice(0, BACKFILL_BATCH), server)
     const checked = await checkBatch(deps, server, rules, roomId, events)
     const stored = await storeHistory(deps, roomId, checked)
     deps.logger?.info(

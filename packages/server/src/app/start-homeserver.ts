@@ -7,6 +7,7 @@ import {
   type Result,
   type RoomId,
   type RoomVersionRules,
+  type ServerName,
 } from '@rhizome/core'
 import { nodeCryptoProvider } from '@rhizome/crypto-node'
 import { E2eeFederation } from '../e2ee/e2ee-federation.js'
@@ -200,6 +201,9 @@ export async function startHomeserver(
                 requester,
                 serverName: config.serverName,
                 logger,
+                ...(sender === undefined
+                  ? {}
+                  : { isBackingOff: (server: ServerName) => sender.isBackingOff(server) }),
               },
               roomId,
               limit,

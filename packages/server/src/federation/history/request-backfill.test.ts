@@ -125,8 +125,31 @@ describe.each(roomTestStorages())('backfilling from another server ($name)', (ki
       }),
       serverName: LATE.name as ServerName,
     }
-    const first = await backfillRoom(deps, roomId, 5)
+    // A server whose deliveries are backing off is not asked: nothing is fetched.
+    let asked = 0
+    const counted = {
+      ...deps,
+      requester: {
+        request: (...args: Parameters<FederationRequester['request']>) => {
+          asked++
+          return deps.requester.request(...args)
+        },
+      },
+    }
+    const whileDown = await backfillRoom(
+      { ...counted, isBackingOff: () => Promise.resolve(true) },
+      roomId,
+      5,
+    )
+    expect(whileDown).toBe(0)
+    expect(asked).toBe(0)
+    const first = await backfillRoom(
+      { ...counted, isBackingOff: () => Promise.resolve(false) },
+      roomId,
+      5,
+    )
     expect(first).toBe(5)
+    expect(asked).toBeGreaterThan(0)
     const more = await backfillRoom(deps, roomId, 50)
     expect(more).toBeGreaterThan(0)
     expect(await backfillRoom(deps, roomId, 50)).toBe(0)

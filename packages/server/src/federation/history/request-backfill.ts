@@ -46,6 +46,11 @@ export interface BackfillDeps extends RemoteStateDeps {
   readonly storage: Pick<Storage, 'withRoomWriteLock' | 'events' | 'state' | 'rooms'>
   readonly serverName: ServerName
   readonly logger?: Pick<Logger, 'info' | 'debug' | 'warn'>
+  /**
+   * Whether deliveries to the server are failing and waiting out a backoff: it is not asked, as
+   * a client would wait on it for nothing. Without it, every server in the room is asked.
+   */
+  readonly isBackingOff?: (server: ServerName) => Promise<boolean>
 }
 
 /** A checked event of the batch with the state before it. */
@@ -122,7 +127,10 @@ async function serversToAsk(
   const members = await deps.storage.rooms.joinedMembers(roomId)
   const servers = new Set<ServerName>([userIdServerName(sender), ...members.map(userIdServerName)])
   servers.delete(deps.serverName)
-  return [...servers]
+  const { isBackingOff } = deps
+  if (isBackingOff === undefined) return [...servers]
+  const down = await Promise.all([...servers].map((server) => isBackingOff(server)))
+  return [...servers].filter((_, i) => down[i] !== true)
 }
 
 /** Oldest first: each event with the state before it, checked, or left out when that fails. */

@@ -335,16 +335,19 @@ describe('FederationSender', () => {
     await run()
     await run(60_000)
     expect(requester.sent.length).toBe(1)
+    expect(await s.isBackingOff(remote)).toBe(true)
 
     // A healthy destination: nothing to do.
     await s.markAlive(second)
     await run()
     expect(requester.sent.length).toBe(1)
+    expect(await s.isBackingOff(second)).toBe(false)
 
     requester.reply = () => ok({ status: 200, body: { pdus: {} } })
     await s.markAlive(remote)
     await run()
     expect(requester.sent.length).toBe(2)
+    expect(await s.isBackingOff(remote)).toBe(false)
     expect(requester.sent[1]?.txnId).toBe(requester.sent[0]?.txnId)
     expect(requester.sent[1]?.at).toBe((requester.sent[0]?.at ?? 0) + 60_000)
     expect(await storage.federationQueue.queuedDestinations()).toEqual([])

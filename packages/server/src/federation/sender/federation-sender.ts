@@ -183,6 +183,12 @@ export class FederationSender {
     }
   }
 
+  /** Whether deliveries to the destination are failing and it waits out a backoff now. */
+  async isBackingOff(destination: ServerName): Promise<boolean> {
+    const status = await this.#queue.status(destination)
+    return status !== undefined && retryDueAt(status) > this.#now()
+  }
+
   /** Starts sending: every queued destination is tried once now, then as its queue says. */
   async start(): Promise<void> {
     if (this.#started || this.#closed) return

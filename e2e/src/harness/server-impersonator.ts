@@ -14,6 +14,12 @@ import type { FederatedServer } from './federation.js'
 export interface SendOptions {
   readonly json?: JsonObject
   readonly raw?: Buffer
+  /**
+   * The Content-Length to announce instead of the body's: with a body larger than the server
+   * takes, only its first bytes are sent, since a server that refuses it early closes the
+   * connection while the rest would still be on its way (EPIPE for the sender).
+   */
+  readonly declaredLength?: number
   readonly signedContent?: JsonObject
   readonly authorization?: string
 }
@@ -75,7 +81,10 @@ export class ServerImpersonator {
             authorization: header,
             ...(bytes === undefined
               ? {}
-              : { 'content-type': 'application/json', 'content-length': bytes.length }),
+              : {
+                  'content-type': 'application/json',
+                  'content-length': options.declaredLength ?? bytes.length,
+                }),
           },
         },
         (res) => {

@@ -3,8 +3,9 @@
  * server A and Bob on server B share an encrypted room, and each decrypts what the other wrote.
  * That takes every federated piece of encryption: the device list changes of a remote join,
  * /keys/query and /keys/claim answered by the other server, and the room keys carried as
- * m.direct_to_device EDUs. One of the servers runs on PostgreSQL when RHIZOME_TEST_POSTGRES is
- * set.
+ * m.direct_to_device EDUs. Then the server of one goes down, and the other still serves its
+ * user's keys from the device list it keeps. One of the servers runs on PostgreSQL when
+ * RHIZOME_TEST_POSTGRES is set.
  */
 import { MatrixEventEvent, MsgType, type MatrixClient, type MatrixEvent } from 'matrix-js-sdk'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
@@ -267,5 +268,26 @@ describe('end-to-end encryption across two servers', () => {
       const body = (await response.json()) as { changed?: string[] }
       return body.changed?.includes(aliceId) === true
     }, 'Alice among the changed at B')
+
+    // B goes down. A kept Bob's device list, so its clients still get his keys to encrypt for.
+    second.stopClient()
+    bob.stopClient()
+    await b.server.kill()
+    const queried = await fetch(`${a.server.baseUrl}/_matrix/client/v3/keys/query`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${alice.getAccessToken() ?? ''}`,
+        'content-type': 'application/json',
+      },
+      body: JSON.stringify({ device_keys: { [bobId]: [] }, timeout: 2000 }),
+    })
+    expect(queried.status).toBe(200)
+    const keys = (await queried.json()) as {
+      device_keys: Record<string, Record<string, { keys?: Record<string, string> }>>
+      failures: Record<string, unknown>
+    }
+    expect(Object.keys(keys.device_keys[bobId] ?? {})).toEqual([bobAccount.deviceId])
+    expect(keys.device_keys[bobId]?.[bobAccount.deviceId]?.keys).toBeDefined()
+    expect(keys.failures).toEqual({})
   }, 120_000)
 })

@@ -12,6 +12,7 @@ import {
 import { nodeCryptoProvider } from '@rhizome/crypto-node'
 import { E2eeFederation } from '../e2ee/e2ee-federation.js'
 import { E2eeService } from '../e2ee/e2ee-service.js'
+import { RemoteDeviceLists } from '../e2ee/remote-device-lists.js'
 import { createEduHandlers } from '../federation/edu/edu-handlers.js'
 import { EduOutbox } from '../federation/edu/edu-outbox.js'
 import { setUpFederation } from '../federation/federation-setup.js'
@@ -158,6 +159,18 @@ export async function startHomeserver(
   const remote = config.federation.enabled
     ? { remote: createRemoteQueries(federation.value.requester) }
     : {}
+  // Other servers' users' device lists, kept so that their keys are served at once, and while
+  // their servers are down.
+  const remoteDeviceLists =
+    remote.remote === undefined
+      ? undefined
+      : new RemoteDeviceLists({
+          storage,
+          serverName: config.serverName,
+          remote: remote.remote,
+          now,
+          logger,
+        })
 
   // Rooms shared with other servers: joins through them, and this server's events sent out.
   const { sender, requester } = federation.value
@@ -335,6 +348,7 @@ export async function startHomeserver(
         serverName: config.serverName,
         typing,
         presenceEnabled: config.presence.enabled,
+        ...(remoteDeviceLists === undefined ? {} : { deviceLists: remoteDeviceLists }),
       }),
     },
     federationHistory: { storage, pdus: rooms.pipeline.pdus, serverName: config.serverName, now },
@@ -376,6 +390,7 @@ export async function startHomeserver(
       uia: accounts.uia,
       logger,
       ...remote,
+      ...(remoteDeviceLists === undefined ? {} : { deviceLists: remoteDeviceLists }),
       ...(e2eeFederation === undefined ? {} : { federation: e2eeFederation }),
     }),
     media,

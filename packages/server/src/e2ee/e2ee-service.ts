@@ -45,6 +45,7 @@ import { CROSS_SIGNING_FIELDS, parseCrossSigningKey, signedBy } from './cross-si
 import { keyQueryAnswer, type KeyQueryAnswer } from './key-query.js'
 import type { KeyClaimEntry, KeyUploadRequest } from './key-requests.js'
 import type { E2eeFederation } from './e2ee-federation.js'
+import type { RemoteDeviceLists, ServerKeys } from './remote-device-lists.js'
 import type { DeviceChange } from './outbound-e2ee-edus.js'
 import { toDeviceMessageId } from './outbound-e2ee-edus.js'
 import { checkUploadedSignatures } from './signature-upload.js'
@@ -57,6 +58,11 @@ export interface E2eeServiceDeps {
   readonly logger?: Logger
   /** Other servers' users' keys; undefined when federation is off. */
   readonly remote?: Pick<RemoteQueries, 'queryKeys' | 'claimKeys'>
+  /**
+   * Other servers' users' device lists, kept and fetched; when given, `/keys/query` asks it
+   * rather than `remote`.
+   */
+  readonly deviceLists?: Pick<RemoteDeviceLists, 'queryKeys'>
   /** Updates and to-device messages for other servers; undefined when federation is off. */
   readonly federation?: Pick<
     E2eeFederation,
@@ -68,6 +74,29 @@ export interface E2eeServiceDeps {
 interface Failure {
   readonly status: number
   readonly message: string
+}
+
+/**
+ * One server's answer: what it gave (possibly kept from before, when it could not be reached),
+ * and its failure, if any.
+ */
+interface Answer<T> {
+  readonly found: T | undefined
+  readonly failure: FederationFailure | undefined
+}
+
+function answerOf<T>(
+  asked: Promise<Result<T, FederationFailure>> | undefined,
+): Promise<Answer<T>> | undefined {
+  return asked?.then((outcome) =>
+    outcome.ok
+      ? { found: outcome.value, failure: undefined }
+      : { found: undefined, failure: outcome.error },
+  )
+}
+
+function keptAnswer(answer: ServerKeys): Answer<ServerKeys['keys']> {
+  return { found: answer.keys, failure: answer.failure }
 }
 
 /** The failure of every other server when federation is switched off. */
@@ -150,10 +179,13 @@ export class E2eeService {
     timeoutMs: number = DEFAULT_QUERY_TIMEOUT_MS,
   ): Promise<KeyQueryAnswer & { readonly failures: Record<string, Failure> }> {
     const { local, failures } = this.#split([...query.keys()])
+    const deviceLists = this.#deps.deviceLists
     const [answer, remote] = await Promise.all([
       this.localKeys(requester.userId, new Map([...query].filter(([u]) => local.includes(u)))),
       this.#askServers(failures, query, (server, users) =>
-        this.#deps.remote?.queryKeys(server, users, timeoutMs),
+        deviceLists === undefined
+          ? answerOf(this.#deps.remote?.queryKeys(server, users, timeoutMs))
+          : deviceLists.queryKeys(server, users, timeoutMs).then(keptAnswer),
       ),
     ])
     for (const found of remote) {
@@ -200,7 +232,7 @@ export class E2eeService {
     const [answer, remote] = await Promise.all([
       this.claimLocalKeys(claims.filter((c) => local.includes(c.userId))),
       this.#askServers(failures, byUser, (server, users) =>
-        this.#deps.remote?.claimKeys(server, [...users.values()].flat(), timeoutMs),
+        answerOf(this.#deps.remote?.claimKeys(server, [...users.values()].flat(), timeoutMs)),
       ),
     ])
     for (const found of remote) Object.assign(answer, found)
@@ -228,10 +260,7 @@ export class E2eeService {
   async #askServers<T, V>(
     failures: Record<string, Failure>,
     byUser: ReadonlyMap<UserId, V>,
-    ask: (
-      server: ServerName,
-      users: ReadonlyMap<UserId, V>,
-    ) => Promise<Result<T, FederationFailure>> | undefined,
+    ask: (server: ServerName, users: ReadonlyMap<UserId, V>) => Promise<Answer<T>> | undefined,
   ): Promise<T[]> {
     const found: T[] = []
     await Promise.all(
@@ -241,12 +270,9 @@ export class E2eeService {
         const asked = ask(server, users)
         if (asked === undefined) return
         const outcome = await asked
-        if (outcome.ok) {
-          found.push(outcome.value)
-          Reflect.deleteProperty(failures, name)
-        } else {
-          failures[name] = keyFailureOf(outcome.error)
-        }
+        if (outcome.found !== undefined) found.push(outcome.found)
+        if (outcome.failure === undefined) Reflect.deleteProperty(failures, name)
+        else failures[name] = keyFailureOf(outcome.failure)
       }),
     )
     return found

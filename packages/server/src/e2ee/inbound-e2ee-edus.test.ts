@@ -84,6 +84,78 @@ describe('inbound m.device_list_update and m.signing_key_update', () => {
   })
 })
 
+describe('key updates into the kept device lists', () => {
+  it('hands well-formed updates about their own devices and keys to the kept lists', async () => {
+    const { storage, dave } = await setup()
+    const updates: unknown[] = []
+    const signing: unknown[] = []
+    const dropped: unknown[] = []
+    const handlers = e2eeEduHandlers({
+      storage,
+      serverName: HERE,
+      logger: { debug: (obj: unknown) => dropped.push(obj) },
+      deviceLists: {
+        deviceUpdated: (update) => {
+          updates.push(update)
+          return Promise.resolve()
+        },
+        signingKeysUpdated: (userId, master, selfSigning) => {
+          signing.push([userId, master, selfSigning])
+          return Promise.resolve()
+        },
+      },
+    })
+    const keys = { user_id: dave, device_id: 'D1', keys: { 'ed25519:D1': 'k' } }
+    const edu = { user_id: dave, device_id: 'D1', stream_id: 4, prev_id: [3], keys }
+    await handle(handlers, 'm.device_list_update', REMOTE, {
+      ...edu,
+      device_display_name: 'phone',
+    })
+    // The first of a sequence may leave out prev_id; deleted is false unless said.
+    await handle(handlers, 'm.device_list_update', REMOTE, {
+      user_id: dave,
+      device_id: 'D2',
+      stream_id: 1,
+      deleted: true,
+    })
+    expect(updates).toEqual([
+      {
+        userId: dave,
+        deviceId: 'D1',
+        streamId: 4,
+        prevIds: [3],
+        deleted: false,
+        keys,
+        displayName: 'phone',
+      },
+      {
+        userId: dave,
+        deviceId: 'D2',
+        streamId: 1,
+        prevIds: [],
+        deleted: true,
+        keys: undefined,
+        displayName: undefined,
+      },
+    ])
+    // Keys of another device, a fractional stream ID, prev_ids that are not integers.
+    await handle(handlers, 'm.device_list_update', REMOTE, { ...edu, device_id: 'D9' })
+    await handle(handlers, 'm.device_list_update', REMOTE, { ...edu, stream_id: 4.5 })
+    await handle(handlers, 'm.device_list_update', REMOTE, { ...edu, prev_id: ['3'] })
+    expect(updates).toHaveLength(2)
+    expect(dropped).toHaveLength(3)
+
+    const master = { user_id: dave, usage: ['master'], keys: { 'ed25519:m': 'm' } }
+    const foreign = { user_id: '@mallory:remote.test', usage: ['self_signing'], keys: {} }
+    await handle(handlers, 'm.signing_key_update', REMOTE, {
+      user_id: dave,
+      master_key: master,
+      self_signing_key: foreign,
+    })
+    expect(signing).toEqual([[dave, master, undefined]])
+  })
+})
+
 describe('remote memberships and device lists', () => {
   it('tells local users of a remote user who joins, and who leaves, their room', async () => {
     const { storage, room, alice, dave } = await setup()

@@ -2,11 +2,11 @@
  * The end-to-end encryption EDUs other servers send (server-server-api §Device Management,
  * §Send-to-device messaging, §End-to-End Encryption).
  *
- * This server keeps no copy of other servers' users' device keys: /keys/query and /keys/claim
- * for them ask their servers each time. So an `m.device_list_update` or `m.signing_key_update`
- * needs no `prev_id` bookkeeping; it only records that the user's keys changed, which puts the
- * user in `device_lists.changed` of the local users sharing a room with them (/sync and
- * /keys/changes), and their clients query the keys again.
+ * An `m.device_list_update` or `m.signing_key_update` about a user who shares a room with this
+ * server's users goes into the user's kept device list (remote-device-lists.ts), which folds it
+ * in or, at a gap in `prev_id`, fetches the list again. Then it puts the user in
+ * `device_lists.changed` of the local users sharing a room with them (/sync and /keys/changes),
+ * whose clients query the keys again.
  *
  * Every EDU must be about a user of the server that sent it; anything else is dropped.
  */
@@ -15,52 +15,73 @@ import {
   parseUserId,
   userIdServerName,
   type JsonObject,
+  type JsonValue,
   type ServerName,
   type UserId,
 } from '@rhizome/core'
 import type { Logger } from '../logging/logger.js'
 import type { EduHandlers } from '../federation/edu/inbound-edus.js'
-import type { ToDeviceRecipient } from '../storage/e2e-key-store.js'
+import type { RemoteDeviceUpdate, ToDeviceRecipient } from '../storage/e2e-key-store.js'
 import type { Storage } from '../storage/interface.js'
+import type { RemoteDeviceLists } from './remote-device-lists.js'
+import { ownKey, ownsKeys } from './user-devices-answer.js'
 
 export interface E2eeEduDeps {
   readonly storage: {
-    readonly rooms: Pick<Storage['rooms'], 'roomsForUser' | 'joinedMembers'>
+    readonly remoteDeviceLists: Pick<Storage['remoteDeviceLists'], 'sharing'>
     readonly deviceLists: Pick<Storage['deviceLists'], 'recordRemoteChange'>
     readonly toDevice: Pick<Storage['toDevice'], 'receive'>
   }
   readonly serverName: ServerName
   readonly logger: Pick<Logger, 'debug'>
+  /** The kept device lists of other servers' users; without it, updates are only recorded. */
+  readonly deviceLists?: Pick<RemoteDeviceLists, 'deviceUpdated' | 'signingKeysUpdated'>
 }
 
 export function e2eeEduHandlers(deps: E2eeEduDeps): EduHandlers {
-  const keysChanged =
-    (eduType: string) =>
-    async (origin: ServerName, content: JsonObject): Promise<void> => {
-      const userId = userOf(content['user_id'], origin)
-      if (userId === undefined) {
-        deps.logger.debug(
-          { origin, edu_type: eduType },
-          'dropped an EDU about no user of its origin',
-        )
+  /** The user when the EDU may be taken: theirs, about a user sharing a room with ours. */
+  const subject = async (
+    origin: ServerName,
+    eduType: string,
+    value: JsonValue | undefined,
+  ): Promise<UserId | undefined> => {
+    const userId = userOf(value, origin)
+    if (userId === undefined) {
+      deps.logger.debug({ origin, edu_type: eduType }, 'dropped an EDU about no user of its origin')
+      return undefined
+    }
+    const sharing = await deps.storage.remoteDeviceLists.sharing([userId], `:${deps.serverName}`)
+    if (!sharing.has(userId)) {
+      deps.logger.debug(
+        { origin, edu_type: eduType, user_id: userId },
+        'dropped a key update about a user sharing no room with this server',
+      )
+      return undefined
+    }
+    return userId
+  }
+  return {
+    'm.device_list_update': async (origin, content) => {
+      const userId = await subject(origin, 'm.device_list_update', content['user_id'])
+      if (userId === undefined) return
+      const update = parseDeviceListUpdate(userId, content)
+      if (update === undefined) {
+        deps.logger.debug({ origin, user_id: userId }, 'dropped a malformed m.device_list_update')
         return
       }
-      if (eduType === 'm.device_list_update' && typeof content['device_id'] !== 'string') {
-        deps.logger.debug({ origin, edu_type: eduType }, 'dropped an EDU without device_id')
-        return
-      }
-      if (!(await sharesRoomWithLocalUser(deps, userId))) {
-        deps.logger.debug(
-          { origin, edu_type: eduType, user_id: userId },
-          'dropped a key update about a user sharing no room with this server',
-        )
-        return
+      await deps.deviceLists?.deviceUpdated(update)
+      await deps.storage.deviceLists.recordRemoteChange([userId])
+    },
+    'm.signing_key_update': async (origin, content) => {
+      const userId = await subject(origin, 'm.signing_key_update', content['user_id'])
+      if (userId === undefined) return
+      const master = ownKey(userId, content['master_key'])
+      const selfSigning = ownKey(userId, content['self_signing_key'])
+      if (master !== undefined || selfSigning !== undefined) {
+        await deps.deviceLists?.signingKeysUpdated(userId, master, selfSigning)
       }
       await deps.storage.deviceLists.recordRemoteChange([userId])
-    }
-  return {
-    'm.device_list_update': keysChanged('m.device_list_update'),
-    'm.signing_key_update': keysChanged('m.signing_key_update'),
+    },
     'm.direct_to_device': async (origin, content) => {
       const parsed = parseDirectToDevice(content, origin, deps.serverName)
       if (parsed === undefined) {
@@ -73,22 +94,50 @@ export function e2eeEduHandlers(deps: E2eeEduDeps): EduHandlers {
   }
 }
 
+/**
+ * An `m.device_list_update`'s content, or undefined when a field has the wrong type: `device_id`
+ * and an integer `stream_id` are required; `keys`, when present, must be the device's own.
+ */
+export function parseDeviceListUpdate(
+  userId: UserId,
+  content: JsonObject,
+): RemoteDeviceUpdate | undefined {
+  const deviceId = content['device_id']
+  const streamId = content['stream_id']
+  const prevId = content['prev_id'] ?? []
+  const deleted = content['deleted'] ?? false
+  const keys = content['keys']
+  const name = content['device_display_name']
+  if (
+    typeof deviceId !== 'string' ||
+    deviceId === '' ||
+    typeof streamId !== 'number' ||
+    !Number.isSafeInteger(streamId) ||
+    !Array.isArray(prevId) ||
+    !prevId.every((id) => typeof id === 'number' && Number.isSafeInteger(id)) ||
+    typeof deleted !== 'boolean' ||
+    (keys !== undefined && !(isJsonObject(keys) && ownsKeys(keys, userId, deviceId))) ||
+    (name !== undefined && typeof name !== 'string')
+  ) {
+    return undefined
+  }
+  return {
+    userId,
+    deviceId,
+    streamId,
+    prevIds: prevId as number[],
+    deleted,
+    keys,
+    displayName: name,
+  }
+}
+
 /** The user ID when it is one and belongs to `origin`. */
 function userOf(value: unknown, origin: ServerName): UserId | undefined {
   if (typeof value !== 'string') return undefined
   const parsed = parseUserId(value)
   if (!parsed.ok || userIdServerName(parsed.value) !== origin) return undefined
   return parsed.value
-}
-
-/** Whether the user is joined to a room with one of this server's users. */
-async function sharesRoomWithLocalUser(deps: E2eeEduDeps, userId: UserId): Promise<boolean> {
-  const { rooms } = deps.storage
-  for (const membership of await rooms.roomsForUser(userId, ['join'])) {
-    const members = await rooms.joinedMembers(membership.roomId)
-    if (members.some((m) => userIdServerName(m) === deps.serverName)) return true
-  }
-  return false
 }
 
 export interface DirectToDevice {

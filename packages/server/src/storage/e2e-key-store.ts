@@ -208,3 +208,83 @@ export interface ToDeviceMessage {
   readonly type: string
   readonly content: JsonObject
 }
+
+/** A device of another server's user, as its server last described it. */
+export interface RemoteDevice {
+  readonly deviceId: string
+  /** The device's signed identity keys; undefined while it has none. */
+  readonly keys: JsonObject | undefined
+  readonly displayName: string | undefined
+}
+
+/** Another server's user's devices and cross-signing keys, as of its `streamId`. */
+export interface RemoteDeviceList {
+  readonly userId: UserId
+  /** The `stream_id` of the last update folded in: the next update names it as its `prev_id`. */
+  readonly streamId: number
+  readonly devices: readonly RemoteDevice[]
+  readonly masterKey: JsonObject | undefined
+  readonly selfSigningKey: JsonObject | undefined
+}
+
+export interface KeptDeviceList extends RemoteDeviceList {
+  /**
+   * Whether it may be served without asking its server: no update was missed, and since it was
+   * fetched the user has shared one room with a local user all along (were that broken, its
+   * server would have stopped sending updates, and some may be lost).
+   */
+  readonly current: boolean
+}
+
+/** One `m.device_list_update` EDU (server-server-api §Device Management). */
+export interface RemoteDeviceUpdate {
+  readonly userId: UserId
+  readonly deviceId: string
+  readonly streamId: number
+  readonly prevIds: readonly number[]
+  readonly deleted: boolean
+  readonly keys: JsonObject | undefined
+  readonly displayName: string | undefined
+}
+
+/**
+ * 'applied': folded in (or seen before); 'untracked': no list is kept for the user; 'missed': the
+ * update follows one that never arrived, so the kept list is marked stale and must be fetched.
+ */
+export type RemoteUpdateOutcome = 'applied' | 'untracked' | 'missed'
+
+/**
+ * The device lists of other servers' users that this server keeps, so that its clients get their
+ * keys at once, and while those servers are unreachable (server-server-api §Device Management).
+ */
+export interface RemoteDeviceListStore {
+  /**
+   * The kept lists of these users (those with none left out). `localSuffix` is `:` and this
+   * server's name: users ending in it are local, for the unbroken-sharing test of `current`.
+   */
+  kept(
+    userIds: readonly UserId[],
+    localSuffix: string,
+  ): Promise<ReadonlyMap<UserId, KeptDeviceList>>
+  /**
+   * Keeps a list fetched whole from its server, replacing the kept one, unless a newer one (a
+   * higher `streamId`, not stale) is kept. `trackedAt` is a stream position read before the
+   * fetch; `current` measures unbroken sharing from it.
+   */
+  keep(list: RemoteDeviceList, trackedAt: number, fetchedTs: number): Promise<void>
+  /** Folds one device update into the user's kept list, in one transaction. */
+  applyUpdate(update: RemoteDeviceUpdate): Promise<RemoteUpdateOutcome>
+  /**
+   * Replaces the cross-signing keys given (an `m.signing_key_update`) in the user's kept list;
+   * false when none is kept.
+   */
+  updateSigningKeys(
+    userId: UserId,
+    masterKey: JsonObject | undefined,
+    selfSigningKey: JsonObject | undefined,
+  ): Promise<boolean>
+  /** Which of these users are joined to a room with a local user now (`localSuffix` as above). */
+  sharing(userIds: readonly UserId[], localSuffix: string): Promise<ReadonlySet<UserId>>
+  /** Drops the users' kept lists: they share no room with this server's users any more. */
+  forget(userIds: readonly UserId[]): Promise<void>
+}

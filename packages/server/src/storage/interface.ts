@@ -22,7 +22,12 @@ import type { RelationStore } from './relation-store.js'
 import type { SearchStore } from './search-store.js'
 import type { ReportStore } from './report-store.js'
 import type { PusherStore } from './pusher-store.js'
-import type { DeviceListStore, E2eKeyStore, ToDeviceStore } from './e2e-key-store.js'
+import type {
+  DeviceListStore,
+  E2eKeyStore,
+  RemoteDeviceListStore,
+  ToDeviceStore,
+} from './e2e-key-store.js'
 import type { KeyBackupStore } from './key-backup-store.js'
 import type { MediaStore } from './media-store.js'
 import type { FederationQueueStore } from './federation-queue-store.js'
@@ -79,6 +84,8 @@ export interface Storage {
   readonly e2eKeys: E2eKeyStore
   /** Whose device lists changed, for /sync and /keys/changes (see e2e-key-store.ts). */
   readonly deviceLists: DeviceListStore
+  /** Other servers' users' device lists, kept while they share rooms (see e2e-key-store.ts). */
+  readonly remoteDeviceLists: RemoteDeviceListStore
   /** Messages queued for devices (see e2e-key-store.ts). */
   readonly toDevice: ToDeviceStore
   /** Server-side backups of users' encrypted room keys (see key-backup-store.ts). */

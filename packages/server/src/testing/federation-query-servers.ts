@@ -6,6 +6,7 @@
  * in its Authorization header, which stands in for X-Matrix (tested on its own in
  * federation/auth).
  */
+import { RemoteDeviceLists } from '../e2ee/remote-device-lists.js'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -210,6 +211,13 @@ export async function startQueryServer(
       crypto: nodeCryptoProvider,
       uia: accounts.uia,
       remote,
+      deviceLists: new RemoteDeviceLists({
+        storage,
+        serverName,
+        remote,
+        now,
+        logger: { debug: () => undefined, warn: () => undefined },
+      }),
     }),
     profiles: new ProfileService({ storage, serverName, pipeline: rooms.pipeline, remote }),
     directory: new DirectoryService({

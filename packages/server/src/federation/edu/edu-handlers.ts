@@ -11,6 +11,7 @@ import { receiptEduHandler, RECEIPT_EDU } from '../../receipts/receipt-federatio
 import { typingEduHandler, TYPING_EDU } from '../../typing/typing-federation.js'
 import type { TypingService } from '../../typing/typing-service.js'
 import { e2eeEduHandlers } from '../../e2ee/inbound-e2ee-edus.js'
+import type { RemoteDeviceLists } from '../../e2ee/remote-device-lists.js'
 
 export interface EduHandlerDeps {
   readonly storage: Storage
@@ -21,6 +22,8 @@ export interface EduHandlerDeps {
   readonly typing: Pick<TypingService, 'setRemoteTyping'>
   /** Off, other servers' presence is dropped as this server's own is not kept. */
   readonly presenceEnabled: boolean
+  /** Other servers' users' kept device lists, which their key updates go into. */
+  readonly deviceLists?: Pick<RemoteDeviceLists, 'deviceUpdated' | 'signingKeysUpdated'>
 }
 
 export function createEduHandlers(deps: EduHandlerDeps): EduHandlers {

@@ -26,6 +26,8 @@ import { serverError, type ServerError } from '../../http/errors.js'
 import type { RemoteSpaceHierarchy } from '../../rooms/space-hierarchy-remote.js'
 import type { FederationFailure, FederationRequester } from '../transport/federation-client.js'
 import { readHierarchyAnswer } from './hierarchy-answer.js'
+import { readUserDevices } from '../../e2ee/user-devices-answer.js'
+import type { RemoteDeviceList } from '../../storage/e2e-key-store.js'
 
 /** How long a query waits for the other server when the client named no timeout. */
 export const DEFAULT_QUERY_TIMEOUT_MS = 10_000
@@ -64,6 +66,11 @@ export interface RemoteQueries {
     query: ReadonlyMap<UserId, readonly string[]>,
     timeoutMs: number,
   ): Promise<Result<RemoteDeviceKeys, FederationFailure>>
+  /** The user's devices and cross-signing keys, whole, with the stream ID they are at. */
+  userDevices(
+    userId: UserId,
+    timeoutMs: number,
+  ): Promise<Result<RemoteDeviceList, FederationFailure>>
   claimKeys(
     server: ServerName,
     claims: readonly { userId: UserId; deviceId: string; algorithm: string }[],
@@ -179,6 +186,20 @@ export function createRemoteQueries(requester: FederationRequester): RemoteQueri
         }
       }
       return ok(result)
+    },
+
+    async userDevices(userId, timeoutMs) {
+      const answer = await requester.request(
+        userIdServerName(userId),
+        'GET',
+        `/_matrix/federation/v1/user/devices/${encodeURIComponent(userId)}`,
+        undefined,
+        { timeoutMs },
+      )
+      if (!answer.ok) return answer
+      const read = readUserDevices(userId, answer.value.body)
+      if (read.ok) return read
+      return err({ kind: 'http', status: 502, body: null, message: read.error })
     },
 
     async claimKeys(server, claims, timeoutMs) {

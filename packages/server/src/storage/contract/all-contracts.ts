@@ -20,6 +20,7 @@ import { outliersContract } from './outliers.contract.js'
 import { outOfBandMembershipsContract } from './out-of-band-memberships.contract.js'
 import { mediaContract } from './media.contract.js'
 import { remoteMediaContract } from './remote-media.contract.js'
+import { remoteDeviceListsContract } from './remote-device-lists.contract.js'
 import { pushersContract } from './pushers.contract.js'
 import { relationsContract } from './relations.contract.js'
 import { searchContract } from './search.contract.js'
@@ -70,4 +71,5 @@ export function runStorageContracts(harness: StorageHarness): void {
   remoteMediaContract(harness)
   federationQueueContract(harness)
   federatedE2eeContract(harness)
+  remoteDeviceListsContract(harness)
 }

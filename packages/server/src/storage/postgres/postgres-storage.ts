@@ -39,6 +39,7 @@ import { PostgresReportStore } from './postgres-report-store.js'
 import { PostgresFederationQueueStore } from './postgres-federation-queue-store.js'
 import { PostgresRemoteKeyStore } from './postgres-remote-key-store.js'
 import { PostgresE2eKeyStore } from './postgres-e2e-key-store.js'
+import { PostgresRemoteDeviceListStore } from './postgres-remote-device-list-store.js'
 import { PostgresDeviceListStore } from './postgres-device-list-store.js'
 import { PostgresToDeviceStore } from './postgres-to-device-store.js'
 import { PostgresMediaStore } from './postgres-media-store.js'
@@ -159,6 +160,7 @@ class PostgresStorage implements Storage {
   readonly pushers: PostgresPusherStore
   readonly e2eKeys: PostgresE2eKeyStore
   readonly deviceLists: PostgresDeviceListStore
+  readonly remoteDeviceLists: PostgresRemoteDeviceListStore
   readonly toDevice: PostgresToDeviceStore
   readonly keyBackups: PostgresKeyBackupStore
   readonly media: PostgresMediaStore
@@ -215,6 +217,7 @@ class PostgresStorage implements Storage {
     this.pushers = new PostgresPusherStore(pool)
     this.e2eKeys = new PostgresE2eKeyStore(pool, options.logger)
     this.deviceLists = new PostgresDeviceListStore(pool, options.logger)
+    this.remoteDeviceLists = new PostgresRemoteDeviceListStore(pool, options.logger)
     this.toDevice = new PostgresToDeviceStore(pool, options.logger)
     this.keyBackups = new PostgresKeyBackupStore(pool, options.logger)
     this.media = new PostgresMediaStore(pool)

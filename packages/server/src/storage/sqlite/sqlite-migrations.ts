@@ -696,4 +696,31 @@ CREATE TABLE to_device_inbound_ids (
 ) STRICT, WITHOUT ROWID;
 `,
   },
+  {
+    version: 20,
+    name: 'remote_device_lists',
+    // Other servers' users' device lists, kept while they share a room with this server's users
+    // (server-server-api §Device Management): the last `stream_id` applied, the stream position
+    // from which sharing is known to be unbroken (tracked_at), whether an update was missed
+    // (stale: resync through /user/devices), the cross-signing keys, and each device's keys.
+    sql: `
+CREATE TABLE remote_device_lists (
+  user_id TEXT NOT NULL PRIMARY KEY,
+  stream_id INTEGER NOT NULL,
+  tracked_at INTEGER NOT NULL,
+  stale INTEGER NOT NULL DEFAULT 0,
+  master_key TEXT,
+  self_signing_key TEXT,
+  fetched_ts INTEGER NOT NULL
+) STRICT, WITHOUT ROWID;
+
+CREATE TABLE remote_devices (
+  user_id TEXT NOT NULL,
+  device_id TEXT NOT NULL,
+  keys TEXT,
+  display_name TEXT,
+  PRIMARY KEY (user_id, device_id)
+) STRICT, WITHOUT ROWID;
+`,
+  },
 ]

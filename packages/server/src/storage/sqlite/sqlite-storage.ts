@@ -39,6 +39,7 @@ import { SqliteReportStore } from './sqlite-report-store.js'
 import { SqliteFederationQueueStore } from './sqlite-federation-queue-store.js'
 import { SqliteRemoteKeyStore } from './sqlite-remote-key-store.js'
 import { SqliteE2eKeyStore } from './sqlite-e2e-key-store.js'
+import { SqliteRemoteDeviceListStore } from './sqlite-remote-device-list-store.js'
 import { SqliteDeviceListStore } from './sqlite-device-list-store.js'
 import { SqliteToDeviceStore } from './sqlite-to-device-store.js'
 import { SqliteMediaStore } from './sqlite-media-store.js'
@@ -137,6 +138,7 @@ class SqliteStorage implements Storage {
   readonly pushers: SqlitePusherStore
   readonly e2eKeys: SqliteE2eKeyStore
   readonly deviceLists: SqliteDeviceListStore
+  readonly remoteDeviceLists: SqliteRemoteDeviceListStore
   readonly toDevice: SqliteToDeviceStore
   readonly keyBackups: SqliteKeyBackupStore
   readonly media: SqliteMediaStore
@@ -183,6 +185,7 @@ class SqliteStorage implements Storage {
     this.remoteKeys = new SqliteRemoteKeyStore(this.#q)
     this.e2eKeys = new SqliteE2eKeyStore(this.#q, emit)
     this.deviceLists = new SqliteDeviceListStore(this.#q, emit)
+    this.remoteDeviceLists = new SqliteRemoteDeviceListStore(this.#q)
     this.toDevice = new SqliteToDeviceStore(this.#q, emit)
     this.pushers = new SqlitePusherStore(this.#q)
     this.keyBackups = new SqliteKeyBackupStore(this.#q)

@@ -13,6 +13,7 @@ import { nodeCryptoProvider } from '@rhizome/crypto-node'
 import { E2eeFederation } from '../e2ee/e2ee-federation.js'
 import { E2eeService } from '../e2ee/e2ee-service.js'
 import { RemoteDeviceLists } from '../e2ee/remote-device-lists.js'
+import { INBOUND_MESSAGE_ID_RETENTION_MS } from '../e2ee/inbound-e2ee-edus.js'
 import { createEduHandlers } from '../federation/edu/edu-handlers.js'
 import { EduOutbox } from '../federation/edu/edu-outbox.js'
 import { setUpFederation } from '../federation/federation-setup.js'
@@ -89,7 +90,7 @@ const CLOSE_SWEEP_MS = 50
 /** How long in-flight requests get to finish when the server closes. */
 const CLOSE_GRACE_MS = 10_000
 /** How often media IDs reserved by /create that lapsed without content are forgotten. */
-const MEDIA_SWEEP_MS = 60 * 60 * 1000
+const HOURLY_SWEEP_MS = 60 * 60 * 1000
 
 /**
  * The composition root: builds every service from the configuration, wires them into one HTTP
@@ -310,18 +311,27 @@ export async function startHomeserver(
         }
       : {}),
   })
-  const mediaSweep = new SweepTimer({
+  // Hourly housekeeping: media IDs from /create never uploaded to, and the message IDs of
+  // other servers' to-device messages once no resend of them can come.
+  const hourlySweep = new SweepTimer({
     run: async () => {
-      await media.sweepLapsed()
+      await media.sweepLapsed().catch((error: unknown) => {
+        logger.warn({ err: error }, 'could not forget lapsed media IDs')
+      })
+      await storage.toDevice
+        .forgetInboundIds(now() - INBOUND_MESSAGE_ID_RETENTION_MS)
+        .catch((error: unknown) => {
+          logger.warn({ err: error }, 'could not forget old to-device message IDs')
+        })
       return undefined
     },
-    intervalMs: MEDIA_SWEEP_MS,
+    intervalMs: HOURLY_SWEEP_MS,
     now,
     onError: (error) => {
-      logger.warn({ err: error }, 'could not forget lapsed media IDs')
+      logger.warn({ err: error }, 'the hourly sweep failed')
     },
   })
-  mediaSweep.start()
+  hourlySweep.start()
   const services: Services = {
     config,
     now,
@@ -444,7 +454,7 @@ export async function startHomeserver(
       typing.close(),
       presence?.close(),
       pushProcessor.close(),
-      mediaSweep.close(),
+      hourlySweep.close(),
     ])
     await eduOutbox?.settled()
     await pusher.close()

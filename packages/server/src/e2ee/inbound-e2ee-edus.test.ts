@@ -27,6 +27,7 @@ async function setup(): Promise<{
   const handlers = e2eeEduHandlers({
     storage,
     serverName: HERE,
+    now: () => 5000,
     logger: { debug: (obj: unknown) => dropped.push(obj) },
   })
   return { storage, room, alice, dave, handlers, dropped }
@@ -93,6 +94,7 @@ describe('key updates into the kept device lists', () => {
     const handlers = e2eeEduHandlers({
       storage,
       serverName: HERE,
+      now: () => 5000,
       logger: { debug: (obj: unknown) => dropped.push(obj) },
       deviceLists: {
         deviceUpdated: (update) => {

@@ -26,6 +26,13 @@ import type { Storage } from '../storage/interface.js'
 import type { RemoteDeviceLists } from './remote-device-lists.js'
 import { ownKey, ownsKeys } from './user-devices-answer.js'
 
+/**
+ * How long the message ID of another server's to-device message is remembered: a server resends
+ * a transaction until it has the answer, which takes minutes, or days when this server was down
+ * (and then took nothing in), so a week is plenty.
+ */
+export const INBOUND_MESSAGE_ID_RETENTION_MS = 7 * 24 * 60 * 60 * 1000
+
 export interface E2eeEduDeps {
   readonly storage: {
     readonly remoteDeviceLists: Pick<Storage['remoteDeviceLists'], 'sharing'>
@@ -33,6 +40,7 @@ export interface E2eeEduDeps {
     readonly toDevice: Pick<Storage['toDevice'], 'receive'>
   }
   readonly serverName: ServerName
+  readonly now: () => number
   readonly logger: Pick<Logger, 'debug'>
   /** The kept device lists of other servers' users; without it, updates are only recorded. */
   readonly deviceLists?: Pick<RemoteDeviceLists, 'deviceUpdated' | 'signingKeysUpdated'>
@@ -83,7 +91,7 @@ export function e2eeEduHandlers(deps: E2eeEduDeps): EduHandlers {
       await deps.storage.deviceLists.recordRemoteChange([userId])
     },
     'm.direct_to_device': async (origin, content) => {
-      const parsed = parseDirectToDevice(content, origin, deps.serverName)
+      const parsed = parseDirectToDevice(content, origin, deps.serverName, deps.now())
       if (parsed === undefined) {
         deps.logger.debug({ origin }, 'dropped a malformed m.direct_to_device')
         return
@@ -144,6 +152,7 @@ export interface DirectToDevice {
   readonly sender: UserId
   readonly type: string
   readonly messageId: string
+  readonly receivedTs: number
   /** The messages for this server's users; those for other servers' users are left out. */
   readonly messages: readonly ToDeviceRecipient[]
 }
@@ -153,6 +162,7 @@ export function parseDirectToDevice(
   content: JsonObject,
   origin: ServerName,
   ownServer: ServerName,
+  receivedTs: number,
 ): DirectToDevice | undefined {
   const sender = userOf(content['sender'], origin)
   const type = content['type']
@@ -178,5 +188,5 @@ export function parseDirectToDevice(
       recipients.push({ userId: userId.value, deviceId, content: message })
     }
   }
-  return { sender, type, messageId, messages: recipients }
+  return { sender, type, messageId, receivedTs, messages: recipients }
 }

@@ -168,6 +168,8 @@ export interface ToDeviceStore {
    * the result is false). Messages to devices that do not exist are dropped.
    */
   receive(batch: RemoteToDeviceBatch): Promise<boolean>
+  /** Forgets the message IDs taken in before `before` (ms); returns how many. */
+  forgetInboundIds(before: number): Promise<number>
   /** Deletes the device's messages at or below `position`: the client has them. */
   acknowledge(userId: UserId, deviceId: string, position: number): Promise<void>
   /** The device's messages in (after, upTo], oldest first, at most `limit`. */
@@ -191,6 +193,8 @@ export interface ToDeviceBatch {
 export interface RemoteToDeviceBatch {
   readonly sender: UserId
   readonly messageId: string
+  /** When it was taken in: its message ID is remembered from then (see `forgetInboundIds`). */
+  readonly receivedTs: number
   readonly type: string
   readonly messages: readonly ToDeviceRecipient[]
 }

@@ -33,6 +33,7 @@ function queue(n: number): { toDevice: ToDeviceStore; e2eKeys: E2eKeyStore } {
     toDevice: {
       send: () => Promise.resolve(true),
       receive: () => Promise.resolve(true),
+      forgetInboundIds: () => Promise.resolve(0),
       acknowledge: () => Promise.resolve(),
       pending: (_u, _d, after, upTo, limit) =>
         Promise.resolve(

@@ -74,6 +74,7 @@ export function federatedE2eeContract(harness: StorageHarness): void {
       const batch = {
         sender,
         messageId: 'm1',
+        receivedTs: 1000,
         type: 'm.room_key_request',
         messages: [
           { userId: alice, deviceId: '*', content: { n: 1 } },
@@ -94,6 +95,13 @@ export function federatedE2eeContract(harness: StorageHarness): void {
           [other, 'm.room_key_request', { n: 1 }],
         ])
       }
+
+      // Message IDs are remembered until they are forgotten by age, then taken in again.
+      expect(await storage.toDevice.forgetInboundIds(1000)).toBe(0)
+      expect(await storage.toDevice.receive({ ...batch, receivedTs: 2000 })).toBe(false)
+      expect(await storage.toDevice.forgetInboundIds(1001)).toBe(2)
+      expect(await storage.toDevice.receive({ ...batch, receivedTs: 2000 })).toBe(true)
+      expect(await storage.toDevice.receive(batch)).toBe(false)
     })
   })
 }

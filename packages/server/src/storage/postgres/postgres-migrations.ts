@@ -719,4 +719,13 @@ CREATE TABLE remote_devices (
 );
 `,
   },
+  {
+    version: 21,
+    name: 'to_device_inbound_received_ts',
+    // When each m.direct_to_device message ID was taken in: a sender resends one only while it
+    // has not had the transaction's answer, so the IDs are forgotten after a week.
+    sql: `
+ALTER TABLE to_device_inbound_ids ADD COLUMN received_ts BIGINT NOT NULL DEFAULT 0;
+`,
+  },
 ]

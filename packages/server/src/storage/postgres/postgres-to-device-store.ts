@@ -36,11 +36,19 @@ export class PostgresToDeviceStore implements ToDeviceStore {
 
   receive(batch: RemoteToDeviceBatch): Promise<boolean> {
     return this.#queueOnce(
-      `INSERT INTO to_device_inbound_ids (sender, message_id) VALUES ($1, $2)
+      `INSERT INTO to_device_inbound_ids (sender, message_id, received_ts) VALUES ($1, $2, $3)
        ON CONFLICT DO NOTHING`,
-      [batch.sender, batch.messageId],
+      [batch.sender, batch.messageId, batch.receivedTs],
       batch,
     )
+  }
+
+  async forgetInboundIds(before: number): Promise<number> {
+    const { rowCount } = await this.#pool.query(
+      'DELETE FROM to_device_inbound_ids WHERE received_ts < $1',
+      [before],
+    )
+    return rowCount ?? 0
   }
 
   /**
@@ -49,7 +57,7 @@ export class PostgresToDeviceStore implements ToDeviceStore {
    */
   #queueOnce(
     claim: string,
-    claimValues: readonly string[],
+    claimValues: readonly (string | number)[],
     batch: Pick<ToDeviceBatch, 'sender' | 'type' | 'messages'>,
   ): Promise<boolean> {
     return pooledTransaction(this.#pool, this.#logger, async (client) => {

@@ -38,10 +38,16 @@ export class SqliteToDeviceStore implements ToDeviceStore {
 
   receive(batch: RemoteToDeviceBatch): Promise<boolean> {
     return this.#queueOnce(
-      `INSERT INTO to_device_inbound_ids (sender, message_id) VALUES (?, ?)
+      `INSERT INTO to_device_inbound_ids (sender, message_id, received_ts) VALUES (?, ?, ?)
        ON CONFLICT DO NOTHING`,
-      [batch.sender, batch.messageId],
+      [batch.sender, batch.messageId, batch.receivedTs],
       batch,
+    )
+  }
+
+  forgetInboundIds(before: number): Promise<number> {
+    return settle(() =>
+      this.#q.run('DELETE FROM to_device_inbound_ids WHERE received_ts < ?', before),
     )
   }
 
@@ -51,7 +57,7 @@ export class SqliteToDeviceStore implements ToDeviceStore {
    */
   #queueOnce(
     claim: string,
-    claimValues: readonly string[],
+    claimValues: readonly (string | number)[],
     batch: Pick<ToDeviceBatch, 'sender' | 'type' | 'messages'>,
   ): Promise<boolean> {
     return settle(() => {

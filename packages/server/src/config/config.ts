@@ -58,6 +58,17 @@ export const RATE_LIMITED_ACTIONS = [
   'report',
   'media_upload',
   'url_preview',
+  'media_download',
+  'typing',
+  'presence',
+  'receipt',
+  'join',
+  'leave',
+  'profile',
+  'room_query',
+  'user_directory',
+  'push_settings',
+  'key_backup',
 ] as const
 export type RateLimitedAction = (typeof RATE_LIMITED_ACTIONS)[number]
 

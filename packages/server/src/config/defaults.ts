@@ -26,6 +26,40 @@ export const DEFAULTS = {
     media_upload: { perSecond: 1, burstCount: 20 },
     // URL previews make the server fetch pages: a screenful of links, then one a second.
     url_preview: { perSecond: 1, burstCount: 10 },
+    // Downloads and thumbnails: opening a client fetches a screenful of avatars and images at
+    // once, and the legacy unauthenticated endpoints share one bucket per address (a whole
+    // office behind one NAT). The limit is there for scrapers, and for remote media, which the
+    // server fetches from other servers.
+    media_download: { perSecond: 20, burstCount: 500 },
+    // Clients send a typing notice when typing starts and renew it every few seconds while it
+    // goes on; a few a second covers fast switching between rooms, and each notice goes to
+    // every member's sync and server.
+    typing: { perSecond: 2, burstCount: 30 },
+    // Clients set presence when the user comes, goes or idles, a few times a minute at most;
+    // each change reaches everyone who shares a room with them.
+    presence: { perSecond: 0.5, burstCount: 10 },
+    // Receipts and read markers follow reading, a few a second; "mark all as read" sends one
+    // per unread room at once, hence the large burst.
+    receipt: { perSecond: 5, burstCount: 200 },
+    // Joins, knocks and invites: a join to another server makes it build and sign an event for
+    // us, and invites can be spam. Joining a space's rooms or inviting a team still fits.
+    join: { perSecond: 0.2, burstCount: 20 },
+    // Leaving (and forgetting) a space leaves each of its rooms at once; cheaper than a join.
+    leave: { perSecond: 1, burstCount: 50 },
+    // A display name or avatar change writes a membership event in every room of the user, so
+    // a profile edit (name and avatar together) is allowed a few times, then one every 10 s.
+    profile: { perSecond: 0.1, burstCount: 10 },
+    // /search, /threads and /hierarchy read a lot of the database per request (a room's aliases
+    // go with them); clients ask page by page as the user scrolls.
+    room_query: { perSecond: 2, burstCount: 30 },
+    // Clients search the user directory as the user types, a request every few keystrokes.
+    user_directory: { perSecond: 3, burstCount: 30 },
+    // Pushers and push rules change when settings are edited; a notification settings page
+    // can rewrite a dozen rules in one go.
+    push_settings: { perSecond: 1, burstCount: 50 },
+    // Clients back up room keys in batches as they arrive and fetch them all when restoring;
+    // catching up after a long time offline sends many batches in a row.
+    key_backup: { perSecond: 10, burstCount: 100 },
   } satisfies Record<RateLimitedAction, RateLimitRule>,
   federationEnabled: true,
   verifyTls: true,

@@ -73,8 +73,19 @@ registration:
 
 # Requests beyond these rates get 429 M_LIMIT_EXCEEDED with a Retry-After header. Each rule is a
 # token bucket: up to burst_count requests at once, refilled at per_second requests per second.
-# Login and registration are counted per client address; messages, reports, media uploads
-# (and /create) and URL previews per user.
+# Requests are counted per user, or per client address when they carry no access token (logins,
+# registrations). The actions:
+#   login:          logins, password checks            registration:   registrations
+#   message:        sent events, redactions            report:         reports of content
+#   media_upload:   uploads and /create                url_preview:    URL previews
+#   media_download: downloads and thumbnails
+#   typing:         typing notices                     presence:       setting presence
+#   receipt:        read receipts and read markers     join:           joins, knocks, invites
+#   leave:          leaving and forgetting rooms       profile:        display name, avatar
+#   room_query:     /search, /threads, /hierarchy, a room's aliases
+#   user_directory: user directory searches            push_settings:  pushers and push rules
+#   key_backup:     server-side key backup (/room_keys)
+# The defaults leave room for what ordinary clients do; lower them only with that in mind.
 rate_limiting:
   enabled: ${DEFAULTS.rateLimitingEnabled}
   login: { per_second: ${limits.login.perSecond}, burst_count: ${limits.login.burstCount} }
@@ -83,6 +94,17 @@ rate_limiting:
   report: { per_second: ${limits.report.perSecond}, burst_count: ${limits.report.burstCount} }
   media_upload: { per_second: ${limits.media_upload.perSecond}, burst_count: ${limits.media_upload.burstCount} }
   url_preview: { per_second: ${limits.url_preview.perSecond}, burst_count: ${limits.url_preview.burstCount} }
+  media_download: { per_second: ${limits.media_download.perSecond}, burst_count: ${limits.media_download.burstCount} }
+  typing: { per_second: ${limits.typing.perSecond}, burst_count: ${limits.typing.burstCount} }
+  presence: { per_second: ${limits.presence.perSecond}, burst_count: ${limits.presence.burstCount} }
+  receipt: { per_second: ${limits.receipt.perSecond}, burst_count: ${limits.receipt.burstCount} }
+  join: { per_second: ${limits.join.perSecond}, burst_count: ${limits.join.burstCount} }
+  leave: { per_second: ${limits.leave.perSecond}, burst_count: ${limits.leave.burstCount} }
+  profile: { per_second: ${limits.profile.perSecond}, burst_count: ${limits.profile.burstCount} }
+  room_query: { per_second: ${limits.room_query.perSecond}, burst_count: ${limits.room_query.burstCount} }
+  user_directory: { per_second: ${limits.user_directory.perSecond}, burst_count: ${limits.user_directory.burstCount} }
+  push_settings: { per_second: ${limits.push_settings.perSecond}, burst_count: ${limits.push_settings.burstCount} }
+  key_backup: { per_second: ${limits.key_backup.perSecond}, burst_count: ${limits.key_backup.burstCount} }
 
 federation:
   # Talk to other Matrix servers. When off, this server's users only meet each other.

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import type { Config } from './config.js'
+import { RATE_LIMITED_ACTIONS, type Config } from './config.js'
 import { formatConfigError } from './config-error.js'
 import { DEFAULTS } from './defaults.js'
 import { validateConfig } from './validate-config.js'
@@ -326,8 +326,43 @@ describe('rate_limiting', () => {
         report: DEFAULTS.rateLimits.report,
         media_upload: DEFAULTS.rateLimits.media_upload,
         url_preview: DEFAULTS.rateLimits.url_preview,
+        media_download: DEFAULTS.rateLimits.media_download,
+        typing: DEFAULTS.rateLimits.typing,
+        presence: DEFAULTS.rateLimits.presence,
+        receipt: DEFAULTS.rateLimits.receipt,
+        join: DEFAULTS.rateLimits.join,
+        leave: DEFAULTS.rateLimits.leave,
+        profile: DEFAULTS.rateLimits.profile,
+        room_query: DEFAULTS.rateLimits.room_query,
+        user_directory: DEFAULTS.rateLimits.user_directory,
+        push_settings: DEFAULTS.rateLimits.push_settings,
+        key_backup: DEFAULTS.rateLimits.key_backup,
       },
     })
+  })
+
+  it('reads a rule for every rate-limited action', () => {
+    const rateLimiting: Record<string, unknown> = {}
+    RATE_LIMITED_ACTIONS.forEach((action, i) => {
+      rateLimiting[action] = { per_second: i + 1, burst_count: 100 + i }
+    })
+    const { rules } = valid({ rate_limiting: rateLimiting }).rateLimiting
+    RATE_LIMITED_ACTIONS.forEach((action, i) => {
+      expect(rules[action], action).toEqual({ perSecond: i + 1, burstCount: 100 + i })
+    })
+    expect(Object.keys(rules).sort()).toEqual([...RATE_LIMITED_ACTIONS].sort())
+  })
+
+  it('names the rule of a new action in its problems', () => {
+    expect(
+      problems({
+        rate_limiting: { typing: { per_second: -1 }, key_backup: { burst_count: 0 }, join: 3 },
+      }),
+    ).toEqual([
+      'rate_limiting.typing.per_second: expected a number greater than 0, got -1',
+      'rate_limiting.join: expected a mapping with keys per_second, burst_count, got 3',
+      'rate_limiting.key_backup.burst_count: expected an integer 1-1000000, got 0',
+    ])
   })
 
   it('needs positive rates and whole bursts', () => {

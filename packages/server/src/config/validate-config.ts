@@ -343,6 +343,17 @@ function readRateLimiting(section: ConfigSection): RateLimitingConfig {
       report: rule('report'),
       media_upload: rule('media_upload'),
       url_preview: rule('url_preview'),
+      media_download: rule('media_download'),
+      typing: rule('typing'),
+      presence: rule('presence'),
+      receipt: rule('receipt'),
+      join: rule('join'),
+      leave: rule('leave'),
+      profile: rule('profile'),
+      room_query: rule('room_query'),
+      user_directory: rule('user_directory'),
+      push_settings: rule('push_settings'),
+      key_backup: rule('key_backup'),
     } satisfies Record<RateLimitedAction, RateLimitRule>,
   }
 }

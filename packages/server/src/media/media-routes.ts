@@ -153,12 +153,14 @@ const mediaParams = { serverName: mediaServerParam, mediaId: mediaIdParam }
 
 function downloadRoutes(legacy: boolean): Route<MediaRouteServices>[] {
   const bases = legacy ? [MEDIA_V3, MEDIA_R0] : [CLIENT_V1]
+  // The legacy endpoints take no token, so their limit counts per client address.
   const auth = legacy ? 'none' : 'required'
   const plain = handle(
     defineEndpoint({
       method: 'GET',
       paths: bases.map((base) => `${base}/download/:serverName/:mediaId`),
       auth,
+      rateLimit: 'media_download',
       params: mediaParams,
       query: readTimeoutMs,
     }),
@@ -176,6 +178,7 @@ function downloadRoutes(legacy: boolean): Route<MediaRouteServices>[] {
       method: 'GET',
       paths: bases.map((base) => `${base}/download/:serverName/:mediaId/:fileName`),
       auth,
+      rateLimit: 'media_download',
       params: { ...mediaParams, fileName: (raw: string) => ok(raw) },
       query: readTimeoutMs,
     }),
@@ -193,6 +196,7 @@ function downloadRoutes(legacy: boolean): Route<MediaRouteServices>[] {
       method: 'GET',
       paths: bases.map((base) => `${base}/thumbnail/:serverName/:mediaId`),
       auth,
+      rateLimit: 'media_download',
       params: mediaParams,
       query: readThumbnailQuery,
     }),

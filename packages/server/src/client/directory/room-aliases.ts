@@ -97,6 +97,7 @@ export const getLocalAliasesEndpoint = defineEndpoint({
   method: 'GET',
   paths: clientV3Paths('/rooms/:roomId/aliases'),
   auth: 'required',
+  rateLimit: 'room_query',
   params: { roomId: roomIdParam },
 })
 

@@ -26,6 +26,7 @@ export const userDirectorySearchEndpoint = defineEndpoint({
   method: 'POST',
   paths: clientV3Paths('/user_directory/search'),
   auth: 'required',
+  rateLimit: 'user_directory',
   body: parseUserSearchBody,
 })
 

@@ -60,6 +60,7 @@ export const putPresenceEndpoint = defineEndpoint({
   method: 'PUT',
   paths: clientV3Paths('/presence/:userId/status'),
   auth: 'required',
+  rateLimit: 'presence',
   params: { userId: userIdParam },
   body: parsePresenceBody,
 })

@@ -300,11 +300,11 @@ for (const kind of roomTestStorages()) {
     const start = useProfileDirectoryTestServer(kind, {
       rateLimiter: createMemoryRateLimiter({
         enabled: true,
-        rules: { ...DEFAULTS.rateLimits, message: { perSecond: 0.001, burstCount: 2 } },
+        rules: { ...DEFAULTS.rateLimits, profile: { perSecond: 0.001, burstCount: 2 } },
       }),
     })
 
-    it('counts profile changes as messages, per user', async () => {
+    it('counts profile changes per user', async () => {
       const t = await start()
       const alice = await t.user('alice')
       const bob = await t.user('bob')

@@ -66,7 +66,7 @@ function fieldRoutes(field: ProfileField): Route<ProfileRouteServices>[] {
     method: 'PUT',
     paths,
     auth: 'required',
-    rateLimit: 'message',
+    rateLimit: 'profile',
     params: { userId: userIdParam },
     body: fieldBody(field),
   })
@@ -74,7 +74,7 @@ function fieldRoutes(field: ProfileField): Route<ProfileRouteServices>[] {
     method: 'DELETE',
     paths,
     auth: 'required',
-    rateLimit: 'message',
+    rateLimit: 'profile',
     params: { userId: userIdParam },
   })
   return [

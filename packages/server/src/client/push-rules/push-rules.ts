@@ -120,6 +120,7 @@ export const putPushRule = defineEndpoint({
   method: 'PUT',
   paths: clientV3Paths('/pushrules/global/:kind/:ruleId'),
   auth: 'required',
+  rateLimit: 'push_settings',
   params: RULE_PARAMS,
   query: placementQuery,
   body: (json: JsonObject) => ok(json),

@@ -50,6 +50,7 @@ export const setPusher = defineEndpoint({
   method: 'POST',
   paths: clientV3Paths('/pushers/set'),
   auth: 'required',
+  rateLimit: 'push_settings',
   // The gateway URL rule depends on the configuration, so the body is checked in the handler.
   body: (json: JsonObject) => ok(json),
 })

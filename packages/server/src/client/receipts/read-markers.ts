@@ -32,6 +32,7 @@ export const postReadMarkers = defineEndpoint({
   method: 'POST',
   paths: clientV3Paths('/rooms/:roomId/read_markers'),
   auth: 'required',
+  rateLimit: 'receipt',
   params: { roomId: roomIdParam },
   body: markersBody,
 })

@@ -48,6 +48,7 @@ export const postReceipt = defineEndpoint({
   method: 'POST',
   paths: clientV3Paths('/rooms/:roomId/receipt/:receiptType/:eventId'),
   auth: 'required',
+  rateLimit: 'receipt',
   params: { roomId: roomIdParam, receiptType: receiptTypeParam, eventId: eventIdParam },
   body: receiptBody,
   // Older clients post no body at all.

@@ -44,6 +44,7 @@ export const putAllKeysEndpoint = defineEndpoint({
   method: 'PUT',
   paths: clientV3Paths(ALL),
   auth: 'required',
+  rateLimit: 'key_backup',
   query: backupVersionQuery,
   body: jsonObject,
 })
@@ -60,6 +61,7 @@ export const putRoomKeysEndpoint = defineEndpoint({
   method: 'PUT',
   paths: clientV3Paths(ROOM),
   auth: 'required',
+  rateLimit: 'key_backup',
   params: roomParams,
   query: backupVersionQuery,
   body: jsonObject,
@@ -77,6 +79,7 @@ export const putSessionKeyEndpoint = defineEndpoint({
   method: 'PUT',
   paths: clientV3Paths(SESSION),
   auth: 'required',
+  rateLimit: 'key_backup',
   params: sessionParams,
   query: backupVersionQuery,
   body: jsonObject,
@@ -94,6 +97,7 @@ export const getAllKeysEndpoint = defineEndpoint({
   method: 'GET',
   paths: clientV3Paths(ALL),
   auth: 'required',
+  rateLimit: 'key_backup',
   query: backupVersionQuery,
 })
 
@@ -107,6 +111,7 @@ export const getRoomKeysEndpoint = defineEndpoint({
   method: 'GET',
   paths: clientV3Paths(ROOM),
   auth: 'required',
+  rateLimit: 'key_backup',
   params: roomParams,
   query: backupVersionQuery,
 })
@@ -121,6 +126,7 @@ export const getSessionKeyEndpoint = defineEndpoint({
   method: 'GET',
   paths: clientV3Paths(SESSION),
   auth: 'required',
+  rateLimit: 'key_backup',
   params: sessionParams,
   query: backupVersionQuery,
 })
@@ -135,6 +141,7 @@ export const deleteAllKeysEndpoint = defineEndpoint({
   method: 'DELETE',
   paths: clientV3Paths(ALL),
   auth: 'required',
+  rateLimit: 'key_backup',
   query: backupVersionQuery,
 })
 
@@ -148,6 +155,7 @@ export const deleteRoomKeysEndpoint = defineEndpoint({
   method: 'DELETE',
   paths: clientV3Paths(ROOM),
   auth: 'required',
+  rateLimit: 'key_backup',
   params: roomParams,
   query: backupVersionQuery,
 })
@@ -162,6 +170,7 @@ export const deleteSessionKeyEndpoint = defineEndpoint({
   method: 'DELETE',
   paths: clientV3Paths(SESSION),
   auth: 'required',
+  rateLimit: 'key_backup',
   params: sessionParams,
   query: backupVersionQuery,
 })

@@ -30,6 +30,7 @@ export const createBackupVersionEndpoint = defineEndpoint({
   method: 'POST',
   paths: clientV3Paths('/room_keys/version'),
   auth: 'required',
+  rateLimit: 'key_backup',
   body: parseBackupVersionBody,
 })
 
@@ -43,6 +44,7 @@ export const getCurrentBackupVersionEndpoint = defineEndpoint({
   method: 'GET',
   paths: clientV3Paths('/room_keys/version'),
   auth: 'required',
+  rateLimit: 'key_backup',
 })
 
 export const getCurrentBackupVersionRoute = handle(
@@ -55,6 +57,7 @@ export const getBackupVersionEndpoint = defineEndpoint({
   method: 'GET',
   paths: clientV3Paths('/room_keys/version/:version'),
   auth: 'required',
+  rateLimit: 'key_backup',
   params: { version: backupVersionParam },
 })
 
@@ -68,6 +71,7 @@ export const updateBackupVersionEndpoint = defineEndpoint({
   method: 'PUT',
   paths: clientV3Paths('/room_keys/version/:version'),
   auth: 'required',
+  rateLimit: 'key_backup',
   params: { version: backupVersionParam },
   body: parseBackupVersionUpdateBody,
 })
@@ -82,6 +86,7 @@ export const deleteBackupVersionEndpoint = defineEndpoint({
   method: 'DELETE',
   paths: clientV3Paths('/room_keys/version/:version'),
   auth: 'required',
+  rateLimit: 'key_backup',
   params: { version: backupVersionParam },
 })
 

@@ -8,6 +8,7 @@ export const forgetEndpoint = defineEndpoint({
   method: 'POST',
   paths: clientV3Paths('/rooms/:roomId/forget'),
   auth: 'required',
+  rateLimit: 'leave',
   params: { roomId: roomIdParam },
 })
 

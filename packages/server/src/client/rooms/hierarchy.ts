@@ -41,6 +41,7 @@ export const hierarchy = defineEndpoint({
   method: 'GET',
   paths: [`${V1}/rooms/:roomId/hierarchy`],
   auth: 'required',
+  rateLimit: 'room_query',
   params: { roomId: roomIdParam },
   query: parseHierarchyQuery,
 })

@@ -8,6 +8,7 @@ export const inviteEndpoint = defineEndpoint({
   method: 'POST',
   paths: clientV3Paths('/rooms/:roomId/invite'),
   auth: 'required',
+  rateLimit: 'join',
   params: { roomId: roomIdParam },
   body: targetBody,
 })

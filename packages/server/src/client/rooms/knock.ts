@@ -13,8 +13,8 @@ export const knock = defineEndpoint({
   method: 'POST',
   paths: clientV3Paths('/knock/:roomIdOrAlias'),
   auth: 'required',
-  // The spec rate-limits knocks; each one is an event in the room, like a message.
-  rateLimit: 'message',
+  // The spec rate-limits knocks; like a join, a knock may need another server's help.
+  rateLimit: 'join',
   params: { roomIdOrAlias: roomIdOrAliasParam },
   query: viaQuery,
   body: reasonBody,

@@ -8,6 +8,7 @@ export const leaveEndpoint = defineEndpoint({
   method: 'POST',
   paths: clientV3Paths('/rooms/:roomId/leave'),
   auth: 'required',
+  rateLimit: 'leave',
   params: { roomId: roomIdParam },
   body: reasonBody,
   emptyBody: 'empty-object',

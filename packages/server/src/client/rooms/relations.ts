@@ -125,6 +125,7 @@ const threadsEndpoint = defineEndpoint({
   method: 'GET',
   paths: [`${V1}/rooms/:roomId/threads`],
   auth: 'required',
+  rateLimit: 'room_query',
   params: { roomId: roomIdParam },
   query: parseThreadsQuery,
 })

@@ -14,6 +14,7 @@ export const searchEndpoint = defineEndpoint({
   method: 'POST',
   paths: clientV3Paths('/search'),
   auth: 'required',
+  rateLimit: 'room_query',
   query: parseSearchQuery,
   body: parseSearchRequest,
 })

@@ -34,6 +34,7 @@ export const typingEndpoint = defineEndpoint({
   method: 'PUT',
   paths: clientV3Paths('/rooms/:roomId/typing/:userId'),
   auth: 'required',
+  rateLimit: 'typing',
   params: { roomId: roomIdParam, userId: userIdParam },
   body: parseTypingBody,
 })

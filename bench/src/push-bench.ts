@@ -5,9 +5,9 @@
  * is packages/server/src/push/push-processor.ts).
  *
  * It runs in process on a SQLite file (synchronous=FULL, as the server runs it), so the figures
- * are the processor's own, without HTTP. Cost should follow new events × members: the long
- * history must not change the per-event figure, and the large room's per-member figure should be
- * close to the small room's.
+ * are the processor's own, without HTTP. The long history must not change the per-event figure.
+ * Members on the default rules share one stored room action per event, so the large room's
+ * per-event figure should stay far below its member count times the small room's per-member one.
  *
  * Setup shortcut: the large room's members are written straight into the membership table (the
  * table the processor reads members from) instead of through 10,000 joins.

@@ -213,6 +213,64 @@ describe.each(roomTestStorages())('push processing and unread counts ($name)', (
     })
   })
 
+  it('counts what most members share once for the room, but not for a muted member nor a later joiner', async () => {
+    const { t, alice, bob, others, roomId } = await room(3)
+    const carol = others[0]
+    if (carol === undefined) throw new Error('no third member')
+    await t.call('PUT', `${V3}/pushrules/global/room/${encodeURIComponent(roomId)}`, {
+      user: carol,
+      body: { actions: [] },
+    })
+    const root = await sendText(t, alice, roomId, 'root')
+    const reply = await sendText(t, alice, roomId, 'in a thread', {
+      'm.relates_to': { rel_type: 'm.thread', event_id: root },
+    })
+    const dave = await t.users.user('dave')
+    const invited = await t.call('POST', roomPath(roomId, 'invite'), {
+      user: alice,
+      body: { user_id: dave.userId },
+    })
+    expect(invited.status).toBe(200)
+    const joined = await t.call('POST', `${V3}/join/${encodeURIComponent(roomId)}`, {
+      user: dave,
+      body: {},
+    })
+    expect(joined.status).toBe(200)
+    await sync(t, bob)
+    // Bob shares the default outcome: both messages. Carol's room rule silences them; Dave
+    // joined after them, the thread reply too; Alice sent them.
+    const threads = { filter: THREADS_FILTER }
+    expect((await sync(t, bob, threads)).rooms.join[roomId]).toMatchObject({
+      unread_notifications: { notification_count: 1, highlight_count: 0 },
+      unread_thread_notifications: { [root]: { notification_count: 1, highlight_count: 0 } },
+    })
+    for (const user of [carol, dave, alice]) {
+      const room = (await sync(t, user, threads)).rooms.join[roomId]
+      expect(room?.unread_notifications).toEqual({ notification_count: 0, highlight_count: 0 })
+      expect(room?.unread_thread_notifications).toBeUndefined()
+    }
+    const later = await sendText(t, alice, roomId, 'after the join')
+    expect(counts(await sync(t, dave), roomId)).toEqual({
+      notification_count: 1,
+      highlight_count: 0,
+    })
+    const listed = async (user: TestUser): Promise<string[]> => {
+      const answer = await t.call('GET', `${V3}/notifications`, { user })
+      expect(answer.status).toBe(200)
+      const body = answer.body as { notifications: { event: { event_id: string } }[] }
+      return body.notifications.map((n) => n.event.event_id)
+    }
+    // Their invites come last: the invite rule is each invitee's own outcome.
+    expect((await listed(bob)).slice(0, 3)).toEqual([later, reply, root])
+    const daves = await listed(dave)
+    expect(daves[0]).toBe(later)
+    expect(daves).toHaveLength(2)
+    const carols = await listed(carol)
+    for (const messages of [root, reply, later]) expect(carols).not.toContain(messages)
+    expect(carols).toHaveLength(1)
+    expect(await listed(alice)).toEqual([])
+  })
+
   it('counts threads apart when the filter asks, and clears them by threaded receipts', async () => {
     const { t, alice, bob, roomId } = await room(3)
     const root = await sendText(t, alice, roomId, 'root')

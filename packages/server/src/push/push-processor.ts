@@ -34,8 +34,10 @@ import type { Storage, StoredEvent, StreamNotification } from '../storage/interf
 import type {
   BatchOutcome,
   NewPushAction,
+  NewRoomPushAction,
   PushBatch,
   ReadPositionUpdate,
+  StoredPushAction,
 } from '../storage/push-store.js'
 import type { PushedNotification, PusherHook } from './pusher-hook.js'
 import { RoomPushContexts, type RoomPushContext } from './room-push-context.js'
@@ -226,6 +228,7 @@ export class PushProcessor {
     }
     await this.#rulesets.refresh(upTo)
     const actions: NewPushAction[] = []
+    const roomActions: NewRoomPushAction[] = []
     const reads: ReadPositionUpdate[] = []
     const notified: Notified[] = []
     let reached = position
@@ -242,33 +245,48 @@ export class PushProcessor {
       evaluations += outcome.evaluated
       for (const action of outcome.actions) {
         actions.push(action)
-        notified.push({ action, event })
+        if (action.notify) notified.push({ action, event })
       }
-      if (outcome.read !== undefined) reads.push(outcome.read)
+      if (outcome.roomAction !== undefined) {
+        const { roomAction } = outcome
+        roomActions.push(roomAction)
+        for (const userId of outcome.sharing) {
+          notified.push({ action: storedFor(roomAction, userId), event })
+        }
+      }
+      reads.push(...outcome.reads)
       reached = at
     }
     if (complete) reached = upTo
-    return { batch: { position: reached, actions, reads }, notified }
+    return { batch: { position: reached, actions, roomActions, reads }, notified }
   }
 
-  async #evaluateEvent(
-    event: StoredEvent,
-    at: number,
-  ): Promise<{
-    actions: NewPushAction[]
-    read: ReadPositionUpdate | undefined
-    evaluated: number
-  }> {
+  async #evaluateEvent(event: StoredEvent, at: number): Promise<EventOutcome> {
     const { pdu } = event
     const roomId = pdu.roomId
     const threadId = await this.#threads.threadOf(pdu)
-    const read: ReadPositionUpdate | undefined = this.#isLocal(pdu.sender)
-      ? { userId: pdu.sender, roomId, threadId, position: at }
-      : undefined
+    const reads: ReadPositionUpdate[] = []
+    if (this.#isLocal(pdu.sender)) {
+      reads.push({ userId: pdu.sender, roomId, threadId, position: at })
+      // A member who joins has nothing unread from before: room actions of earlier events, in
+      // any thread, are not theirs.
+      if (pdu.type === 'm.room.member' && pdu.stateKey === pdu.sender) {
+        if (pdu.content['membership'] === 'join') {
+          reads.push({ userId: pdu.sender, roomId, threadId: '', position: at })
+        }
+      }
+    }
+    const none: EventOutcome = {
+      actions: [],
+      roomAction: undefined,
+      sharing: [],
+      reads,
+      evaluated: 0,
+    }
     const room = await this.#rooms.forRoom(roomId)
-    if (room === undefined) return { actions: [], read, evaluated: 0 }
+    if (room === undefined) return none
     const recipients = this.#recipients(room, event)
-    if (recipients.length === 0) return { actions: [], read, evaluated: 0 }
+    if (recipients.length === 0) return none
     const rulesets = await this.#rulesets.load(recipients)
     const byName = recipients.filter((userId) => namesDisplayName(rulesets.get(userId)))
     if (byName.length > 0) await this.#rooms.loadDisplayNames(room, byName)
@@ -280,46 +298,79 @@ export class PushProcessor {
       notificationPowerLevel: (key: string) => room.notificationPowerLevel(key),
     }
     const ts = this.#now()
-    const actions: NewPushAction[] = []
     // Users on the default rules whom the event does not name all get the same outcome:
-    // evaluated once for a stand-in, not once per member (a room may have thousands).
+    // evaluated once for a stand-in, not once per member (a room may have thousands), and
+    // stored once for the room when it notifies.
     const named = namedUsers(pdu)
-    let shared: { readonly match: PushRuleMatch | undefined } | undefined
+    const sharing: UserId[] = []
+    const own: { userId: UserId; match: PushRuleMatch | undefined }[] = []
     for (const userId of recipients) {
-      // What an ignored user sends never notifies nor counts (client-server-api §Ignoring Users).
-      if (this.#rulesets.ignores(userId, pdu.sender)) continue
-      let match: PushRuleMatch | undefined
-      if (this.#rulesets.isDefault(userId) && !named.has(userId.toLowerCase())) {
-        shared ??= {
-          match: evaluatePushRules(defaultPushRules(STAND_IN), view, roomContext, {
-            userId: STAND_IN,
-            displayName: undefined,
-          }),
-        }
-        match = shared.match
+      if (this.#rulesets.ignores(userId, pdu.sender)) {
+        // What an ignored user sends never notifies nor counts (client-server-api §Ignoring Users).
+        own.push({ userId, match: undefined })
+      } else if (this.#rulesets.isDefault(userId) && !named.has(userId.toLowerCase())) {
+        sharing.push(userId)
       } else {
         const ruleset = rulesets.get(userId)
-        if (ruleset === undefined) continue
-        match = evaluatePushRules(ruleset, view, roomContext, {
+        own.push({
           userId,
-          displayName: room.displayName(userId),
+          match:
+            ruleset === undefined
+              ? undefined
+              : evaluatePushRules(ruleset, view, roomContext, {
+                  userId,
+                  displayName: room.displayName(userId),
+                }),
         })
       }
-      if (match === undefined) continue
-      const effects = effectsOf(match)
-      if (!effects.notify) continue
+    }
+    const shared =
+      sharing.length === 0
+        ? undefined
+        : evaluatePushRules(defaultPushRules(STAND_IN), view, roomContext, {
+            userId: STAND_IN,
+            displayName: undefined,
+          })
+    const sharedEffects = shared === undefined ? undefined : effectsOf(shared)
+    const roomAction: NewRoomPushAction | undefined =
+      shared !== undefined && sharedEffects?.notify === true
+        ? {
+            roomId,
+            eventId: pdu.eventId,
+            sender: pdu.sender,
+            streamPosition: at,
+            threadId,
+            actions: shared.actions,
+            highlight: sharedEffects.highlight,
+            ts,
+          }
+        : undefined
+    const actions: NewPushAction[] = []
+    for (const { userId, match } of own) {
+      const effects = match === undefined ? undefined : effectsOf(match)
+      const notify = effects?.notify === true
+      // Without a room action, only users it notifies need a row; with one, every user with an
+      // outcome of their own does, to take the room action's place.
+      if (!notify && roomAction === undefined) continue
       actions.push({
         userId,
         roomId,
         eventId: pdu.eventId,
         streamPosition: at,
         threadId,
-        actions: match.actions,
-        highlight: effects.highlight,
+        actions: notify && match !== undefined ? match.actions : [],
+        highlight: effects?.highlight === true,
         ts,
+        notify,
       })
     }
-    return { actions, read, evaluated: recipients.length }
+    return {
+      actions,
+      roomAction,
+      sharing: roomAction === undefined ? [] : sharing,
+      reads,
+      evaluated: recipients.length,
+    }
   }
 
   /** The room's joined local members but the sender, and a local user the event invites. */
@@ -379,8 +430,19 @@ export class PushProcessor {
 }
 
 interface Notified {
-  readonly action: NewPushAction
+  readonly action: StoredPushAction
   readonly event: StoredEvent
+}
+
+interface EventOutcome {
+  /** The users with an outcome of their own (see NewPushAction). */
+  readonly actions: readonly NewPushAction[]
+  readonly roomAction: NewRoomPushAction | undefined
+  /** The recipients the room action notifies (none without one). */
+  readonly sharing: readonly UserId[]
+  readonly reads: readonly ReadPositionUpdate[]
+  /** Recipients considered: what the batch's evaluation budget counts. */
+  readonly evaluated: number
 }
 
 interface EvaluatedBatch {
@@ -391,6 +453,20 @@ interface EvaluatedBatch {
 /** The event as push rules see it: the PDU with its ID and room ID. */
 function eventJson(event: StoredEvent): JsonObject {
   return { ...event.pdu.json, event_id: event.pdu.eventId, room_id: event.pdu.roomId }
+}
+
+/** A room action as a notification of one of the users it notifies. */
+function storedFor(action: NewRoomPushAction, userId: UserId): StoredPushAction {
+  return {
+    userId,
+    roomId: action.roomId,
+    eventId: action.eventId,
+    streamPosition: action.streamPosition,
+    threadId: action.threadId,
+    actions: action.actions,
+    highlight: action.highlight,
+    ts: action.ts,
+  }
 }
 
 /** A user ID no real user has (the empty localpart is invalid). */

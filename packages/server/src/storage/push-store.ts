@@ -55,12 +55,43 @@ export type BatchOutcome = 'processed' | 'idle' | 'busy'
 export interface PushBatch {
   /** The position processing reached: the next batch starts after it. */
   readonly position: number
+  /** Outcomes of single users: those who differ from their room's action, or where it has none. */
   readonly actions: readonly NewPushAction[]
+  /** The outcome most members share, stored once per event (see NewRoomPushAction). */
+  readonly roomActions: readonly NewRoomPushAction[]
   /** Read positions to raise (the sender of an event has read up to it). */
   readonly reads: readonly ReadPositionUpdate[]
 }
 
-export interface NewPushAction {
+/**
+ * What an event does for the members of its room who share the outcome of the server-default
+ * rules (in a large room, nearly all of them): one row instead of one per member. It counts for
+ * every local member joined when the event came, except the users with their own outcome at the
+ * same event (a NewPushAction, which replaces it, notifying or not). Its sender's read position
+ * covers it, and members who join later read from their join on, so neither counts it.
+ */
+export interface NewRoomPushAction {
+  readonly roomId: RoomId
+  readonly eventId: EventId
+  /** Its sender, whose counts it does not change (not stored with it). */
+  readonly sender: UserId
+  readonly streamPosition: number
+  readonly threadId: string
+  readonly actions: readonly (string | JsonObject)[]
+  readonly highlight: boolean
+  readonly ts: number
+}
+
+export interface NewPushAction extends StoredPushAction {
+  /**
+   * False for a user whom the event does not notify where its room action would: the row only
+   * takes the room action away from them.
+   */
+  readonly notify: boolean
+}
+
+/** One notification of one user. */
+export interface StoredPushAction {
   readonly userId: UserId
   readonly roomId: RoomId
   readonly eventId: EventId
@@ -73,8 +104,6 @@ export interface NewPushAction {
   readonly highlight: boolean
   readonly ts: number
 }
-
-export type StoredPushAction = NewPushAction
 
 export interface ReadPositionUpdate {
   readonly userId: UserId

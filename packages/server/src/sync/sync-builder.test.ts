@@ -262,11 +262,13 @@ for (const kind of roomTestStorages()) {
       await storage.push.processBatch((position) =>
         Promise.resolve({
           position: Math.max(position, since),
-          actions: [
+          actions: [],
+          // A room action: the outcome bob shares with every member on the default rules.
+          roomActions: [
             {
-              userId: bob,
               roomId,
               eventId: sent,
+              sender: alice,
               streamPosition: at,
               threadId: 'main',
               actions: ['notify'],

@@ -1,7 +1,7 @@
 import type { EventId, RoomId, UserId } from '@rhizome/core'
 import { describe, expect, it } from 'vitest'
 import type { Storage, StreamNotification } from '../interface.js'
-import type { NewPushAction, PushBatch } from '../push-store.js'
+import type { NewPushAction, PushBatch, StoredPushAction } from '../push-store.js'
 import { useStorages, type StorageHarness } from './harness.js'
 import { append, createRoom, TestRoom } from './test-room.js'
 
@@ -42,8 +42,15 @@ function action(
     actions: ['notify'],
     highlight: false,
     ts: 1_700_000_000_000 + at.position,
+    notify: true,
     ...extra,
   }
+}
+
+/** The notification a user action is stored as. */
+function stored(a: NewPushAction): StoredPushAction {
+  const { notify: _, ...rest } = a
+  return rest
 }
 
 const carol = (room: TestRoom): UserId => `@carol-${room.roomId.slice(1, 9)}:test` as UserId
@@ -95,6 +102,7 @@ export function pushContract(harness: StorageHarness): void {
             action(user, room.roomId, c, { threadId: '$root' }),
             action(room.creator, room.roomId, c),
           ],
+          roomActions: [],
           reads: [
             { userId: room.creator, roomId: room.roomId, threadId: 'main', position: b.position },
           ],
@@ -134,10 +142,12 @@ export function pushContract(harness: StorageHarness): void {
       })
       expect(notifications.map((n) => n.eventId)).toEqual([c.eventId, b.eventId, a.eventId])
       expect(notifications[1]).toEqual(
-        action(user, room.roomId, b, {
-          highlight: true,
-          actions: ['notify', { set_tweak: 'highlight' }],
-        }),
+        stored(
+          action(user, room.roomId, b, {
+            highlight: true,
+            actions: ['notify', { set_tweak: 'highlight' }],
+          }),
+        ),
       )
       const page = await storage.push.notifications(user, {
         before: c.position,
@@ -151,6 +161,96 @@ export function pushContract(harness: StorageHarness): void {
         onlyHighlight: true,
       })
       expect(highlights.map((n) => n.eventId)).toEqual([b.eventId])
+    })
+
+    it('counts a room action for every member without an outcome of their own', async () => {
+      const storage = await open()
+      const room = new TestRoom()
+      await createRoom(storage, room)
+      const bob = `@bob-${room.roomId.slice(1, 9)}:test` as UserId
+      const user = carol(room)
+      for (const member of [bob, user]) await append(storage, room.member(member, 'join'))
+      const message = room.message('to everyone')
+      const m: Sent = {
+        eventId: message.eventId,
+        position: (await append(storage, message)).streamPosition,
+      }
+      const reply = room.message('a reply', bob)
+      const r: Sent = {
+        eventId: reply.eventId,
+        position: (await append(storage, reply)).streamPosition,
+      }
+      const upTo = await storage.streams.currentPosition()
+      const roomAction = (at: Sent, sender: UserId, highlight = false) => ({
+        roomId: room.roomId,
+        eventId: at.eventId,
+        sender,
+        streamPosition: at.position,
+        threadId: 'main',
+        actions: highlight ? ['notify', { set_tweak: 'highlight' }] : ['notify'],
+        highlight,
+        ts: 1_700_000_000_000 + at.position,
+      })
+      await storage.push.processBatch(() =>
+        Promise.resolve<PushBatch>({
+          position: upTo,
+          // Carol has her own outcome for both: the first does not notify her, the reply
+          // notifies her with a highlight (counted once, not with the room action too).
+          actions: [
+            action(user, room.roomId, m, { notify: false, actions: [] }),
+            action(user, room.roomId, r, {
+              highlight: true,
+              actions: ['notify', { set_tweak: 'highlight' }],
+            }),
+          ],
+          roomActions: [roomAction(m, room.creator), roomAction(r, bob)],
+          reads: [
+            { userId: room.creator, roomId: room.roomId, threadId: 'main', position: m.position },
+            { userId: bob, roomId: room.roomId, threadId: 'main', position: r.position },
+          ],
+        }),
+      )
+      const countOf = async (userId: UserId) =>
+        (await storage.push.unreadCounts(userId, [room.roomId], upTo)).get(room.roomId)?.get('main')
+      expect(await countOf(bob)).toBeUndefined()
+      expect(await countOf(user)).toEqual({ notifications: 1, highlights: 1 })
+      expect(await countOf(room.creator)).toEqual({ notifications: 1, highlights: 0 })
+
+      const listed = async (userId: UserId, onlyHighlight = false) =>
+        (
+          await storage.push.notifications(userId, { before: undefined, limit: 10, onlyHighlight })
+        ).map((n) => [n.userId, n.eventId, n.highlight])
+      expect(await listed(room.creator)).toEqual([[room.creator, r.eventId, false]])
+      expect(await listed(bob)).toEqual([[bob, m.eventId, false]])
+      expect(await listed(user)).toEqual([[user, r.eventId, true]])
+      expect(await listed(bob, true)).toEqual([])
+
+      // The batch's count change reaches every member's sync but the one who sent everything
+      // in it; here two members sent, so all of them.
+      const news = async (userId: UserId) =>
+        (await storage.sync.roomNews(userId, [room.roomId], upTo, upTo + 1)).unreadCounts
+      for (const member of [bob, user, room.creator]) {
+        expect(await news(member)).toEqual(new Set([room.roomId]))
+      }
+      const more = room.message('only mine')
+      const o: Sent = {
+        eventId: more.eventId,
+        position: (await append(storage, more)).streamPosition,
+      }
+      const end = await storage.streams.currentPosition()
+      await storage.push.processBatch(() =>
+        Promise.resolve<PushBatch>({
+          position: end,
+          actions: [],
+          roomActions: [roomAction(o, room.creator)],
+          reads: [],
+        }),
+      )
+      const after = await storage.streams.currentPosition()
+      const newsSince = async (userId: UserId) =>
+        (await storage.sync.roomNews(userId, [room.roomId], end, after)).unreadCounts
+      expect(await newsSince(room.creator)).toEqual(new Set())
+      expect(await newsSince(bob)).toEqual(new Set([room.roomId]))
     })
 
     it('gives a batch that changes counts a stream position and wakes its users', async () => {
@@ -170,6 +270,7 @@ export function pushContract(harness: StorageHarness): void {
             position: b.position,
             actions: [action(user, room.roomId, a), action(user, room.roomId, b)],
             // The creator has nothing unread: raising the read position changes no count.
+            roomActions: [],
             reads: [
               { userId: room.creator, roomId: room.roomId, threadId: 'main', position: b.position },
             ],
@@ -206,7 +307,7 @@ export function pushContract(harness: StorageHarness): void {
 
         // A batch that changes nothing for anyone leaves the stream where it is.
         await storage.push.processBatch(() =>
-          Promise.resolve({ position: upTo, actions: [], reads: [] }),
+          Promise.resolve({ position: upTo, actions: [], roomActions: [], reads: [] }),
         )
         expect(await storage.streams.currentPosition()).toBe(first)
 
@@ -215,6 +316,7 @@ export function pushContract(harness: StorageHarness): void {
           Promise.resolve({
             position: first,
             actions: [],
+            roomActions: [],
             reads: [{ userId: user, roomId: room.roomId, threadId: 'main', position: c.position }],
           }),
         )
@@ -250,6 +352,7 @@ export function pushContract(harness: StorageHarness): void {
             action(user, room.roomId, e4, { threadId: '$t', highlight: true }),
             action(user, room.roomId, e5, { threadId: '$u' }),
           ],
+          roomActions: [],
           reads: [],
         }),
       )
@@ -333,6 +436,7 @@ export function pushContract(harness: StorageHarness): void {
               : {
                   position: upTo,
                   actions: [action(user, room.roomId, sent[0] as Sent)],
+                  roomActions: [],
                   reads: [],
                 },
           ),
@@ -379,6 +483,7 @@ export function pushContract(harness: StorageHarness): void {
           Promise.resolve({
             position: upTo,
             actions: [action(carol(room), room.roomId, sent[0] as Sent)],
+            roomActions: [],
             reads: [],
           }),
         )
@@ -419,6 +524,7 @@ export function pushContract(harness: StorageHarness): void {
             actions: [
               action(carol(room), room.roomId, sent[0] as Sent, { streamPosition: position + 100 }),
             ],
+            roomActions: [],
             reads: [],
           }
         })

@@ -1,9 +1,14 @@
 import type { RoomId, UserId } from '@rhizome/core'
 import type { StreamNotification } from '../interface.js'
 
-/** The (user, room) pairs whose unread counts a push batch changes, each once. */
+/**
+ * What a push batch changes the unread counts of: (user, room) pairs, each once, and whole
+ * rooms, whose room actions count for all their members.
+ */
 export class CountChanges {
   readonly #byUser = new Map<UserId, Set<RoomId>>()
+  /** The rooms, each with the one sender of its events, or undefined for several. */
+  readonly #rooms = new Map<RoomId, UserId | undefined>()
 
   add(userId: UserId, roomId: RoomId): void {
     let rooms = this.#byUser.get(userId)
@@ -14,8 +19,13 @@ export class CountChanges {
     rooms.add(roomId)
   }
 
+  addRoom(roomId: RoomId, sender: UserId): void {
+    const seen = this.#rooms.get(roomId)
+    this.#rooms.set(roomId, this.#rooms.has(roomId) && seen !== sender ? undefined : sender)
+  }
+
   get size(): number {
-    return this.#byUser.size
+    return this.#byUser.size + this.#rooms.size
   }
 
   *pairs(): Iterable<{ readonly userId: UserId; readonly roomId: RoomId }> {
@@ -24,8 +34,18 @@ export class CountChanges {
     }
   }
 
-  /** Wakes the users' syncs: their rooms' counts changed, though no room got an event. */
+  /** The rooms, with the sender whose counts their changes leave alone (undefined: none). */
+  get rooms(): readonly { readonly roomId: RoomId; readonly sender: UserId | undefined }[] {
+    return [...this.#rooms].map(([roomId, sender]) => ({ roomId, sender }))
+  }
+
+  /** Wakes the syncs of the users and of the rooms' members: their counts changed. */
   notification(position: number): StreamNotification {
-    return { position, roomIds: [], userIds: [...this.#byUser.keys()], catchUp: false }
+    return {
+      position,
+      roomIds: [...this.#rooms.keys()],
+      userIds: [...this.#byUser.keys()],
+      catchUp: false,
+    }
   }
 }

@@ -1,7 +1,7 @@
 import type { EventId, RoomId, UserId } from '@rhizome/core'
 import type { StreamNotification } from '../interface.js'
 import type { NewReceipt, ReceiptRecord, ReceiptType } from '../receipt-store.js'
-import type { NewPushAction, StoredPushAction } from '../push-store.js'
+import type { StoredPushAction } from '../push-store.js'
 
 /** Unthreaded receipts and read positions are stored under the thread ID '' (a key column). */
 export const UNTHREADED = ''
@@ -43,9 +43,12 @@ export function receiptNotification(receipt: NewReceipt, position: number): Stre
   }
 }
 
-/** One row per (user, event) that notifies: the event's ID is read back through its position. */
+/**
+ * One row per (user, event) where the user's outcome is their own (see NewPushAction): the
+ * event's ID is read back through its position.
+ */
 export const PUSH_ACTION_COLUMNS =
-  'user_id, room_id, stream_position, thread_id, actions, highlight, ts'
+  'user_id, room_id, stream_position, thread_id, actions, highlight, ts, notify'
 
 export interface PushActionRow {
   readonly user_id: string
@@ -67,7 +70,7 @@ export function pushActionFromRow(row: PushActionRow): StoredPushAction {
     roomId: row.room_id as RoomId,
     eventId: row.event_id as EventId,
     threadId: row.thread_id,
-    actions: actions as NewPushAction['actions'],
+    actions: actions as StoredPushAction['actions'],
     highlight: row.highlight === true || row.highlight === 1,
     ts: row.ts,
   }

@@ -728,4 +728,32 @@ CREATE TABLE remote_devices (
 ALTER TABLE to_device_inbound_ids ADD COLUMN received_ts BIGINT NOT NULL DEFAULT 0;
 `,
   },
+  {
+    version: 22,
+    name: 'push_room_actions',
+    // Push actions shared by a room (push-store.ts, NewRoomPushAction): one row per event for
+    // the members who share the server-default outcome, user rows only where a member's own
+    // outcome differs (`notify` false: the event does not notify them), and the position at
+    // which each room's shared counts last changed, for /sync, with the sender of the events
+    // then (NULL for several), whose counts they did not change.
+    sql: `
+CREATE TABLE push_room_actions (
+  room_id TEXT NOT NULL,
+  stream_position BIGINT NOT NULL,
+  thread_id TEXT NOT NULL,
+  actions TEXT NOT NULL,
+  highlight BOOLEAN NOT NULL,
+  ts BIGINT NOT NULL,
+  PRIMARY KEY (room_id, stream_position)
+);
+
+ALTER TABLE push_actions ADD COLUMN notify BOOLEAN NOT NULL DEFAULT TRUE;
+
+CREATE TABLE room_unread_changes (
+  room_id TEXT NOT NULL PRIMARY KEY,
+  position BIGINT NOT NULL,
+  sender TEXT
+);
+`,
+  },
 ]

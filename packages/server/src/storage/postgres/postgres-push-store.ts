@@ -13,6 +13,7 @@ import type { StoredEvent } from '../interface.js'
 import type {
   BatchOutcome,
   NewPushAction,
+  NewRoomPushAction,
   NotificationsQuery,
   PushBatch,
   PushStore,
@@ -21,6 +22,7 @@ import type {
   UnreadCount,
 } from '../push-store.js'
 import { CountChanges } from '../engine/count-changes.js'
+import { notificationsSql, UNREAD_BY_THREAD, UNREAD_IN_THREAD } from '../engine/push-action-sql.js'
 import { pooledTransaction } from './postgres-connection.js'
 import { PostgresEngineOps } from './postgres-engine-ops.js'
 import { EVENT_COLUMNS } from './postgres-event-store.js'
@@ -52,8 +54,10 @@ export class PostgresPushStore implements PushStore {
       // again; it need not wait for its WAL flush (the stream's writers still do).
       await client.query('SET LOCAL synchronous_commit = off')
       await insertActions(client, batch.actions)
+      await insertRoomActions(client, batch.roomActions)
       const changed = new CountChanges()
-      for (const a of batch.actions) changed.add(a.userId, a.roomId)
+      for (const a of batch.actions) if (a.notify) changed.add(a.userId, a.roomId)
+      for (const a of batch.roomActions) changed.addRoom(a.roomId, a.sender)
       for (const r of await readsHidingActions(client, batch.reads)) changed.add(r.userId, r.roomId)
       await raiseReads(client, batch.reads)
       await client.query(`UPDATE push_cursor SET position = $1 WHERE name = 'events'`, [
@@ -101,10 +105,7 @@ export class PostgresPushStore implements PushStore {
     return unreadCountsFor(roomIds, readBoundsByRoom(rows), {
       byThread: async (roomId, after) => {
         const counts = await this.#pool.query<{ thread_id: string; n: number; h: number }>(
-          `SELECT thread_id, COUNT(*) AS n, COUNT(*) FILTER (WHERE highlight) AS h
-           FROM push_actions
-           WHERE user_id = $1 AND room_id = $2 AND stream_position > $3 AND stream_position <= $4
-           GROUP BY thread_id`,
+          UNREAD_BY_THREAD,
           [userId, roomId, after, upTo],
         )
         return new Map(
@@ -112,12 +113,13 @@ export class PostgresPushStore implements PushStore {
         )
       },
       inThread: async (roomId, threadId, after) => {
-        const counts = await this.#pool.query<{ n: number; h: number }>(
-          `SELECT COUNT(*) AS n, COUNT(*) FILTER (WHERE highlight) AS h FROM push_actions
-           WHERE user_id = $1 AND room_id = $2 AND stream_position > $3 AND stream_position <= $4
-             AND thread_id = $5`,
-          [userId, roomId, after, upTo, threadId],
-        )
+        const counts = await this.#pool.query<{ n: number; h: number | null }>(UNREAD_IN_THREAD, [
+          userId,
+          roomId,
+          after,
+          upTo,
+          threadId,
+        ])
         const c = counts.rows[0]
         return { notifications: c?.n ?? 0, highlights: c?.h ?? 0 }
       },
@@ -136,14 +138,11 @@ export class PostgresPushStore implements PushStore {
     userId: UserId,
     query: NotificationsQuery,
   ): Promise<readonly StoredPushAction[]> {
-    const { rows } = await this.#pool.query<PushActionRow>(
-      `SELECT p.user_id, p.room_id, p.stream_position, e.event_id, p.thread_id, p.actions,
-         p.highlight, p.ts
-       FROM push_actions p JOIN events e ON e.stream_position = p.stream_position
-       WHERE p.user_id = $1 AND p.stream_position < $2 ${query.onlyHighlight ? 'AND p.highlight' : ''}
-       ORDER BY p.stream_position DESC LIMIT $3`,
-      [userId, query.before ?? Number.MAX_SAFE_INTEGER, query.limit],
-    )
+    const { rows } = await this.#pool.query<PushActionRow>(notificationsSql(query.onlyHighlight), [
+      userId,
+      query.before ?? Number.MAX_SAFE_INTEGER,
+      query.limit,
+    ])
     return rows.map(pushActionFromRow)
   }
 
@@ -187,7 +186,7 @@ async function insertActions(
     await client.query(
       `INSERT INTO push_actions (${PUSH_ACTION_COLUMNS})
        SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[],
-         $6::boolean[], $7::bigint[])
+         $6::boolean[], $7::bigint[], $8::boolean[])
        ON CONFLICT DO NOTHING`,
       [
         chunk.map((a) => a.userId),
@@ -197,14 +196,36 @@ async function insertActions(
         chunk.map((a) => JSON.stringify(a.actions)),
         chunk.map((a) => a.highlight),
         chunk.map((a) => a.ts),
+        chunk.map((a) => a.notify),
       ],
     )
   }
 }
 
+async function insertRoomActions(
+  client: pg.ClientBase,
+  actions: readonly NewRoomPushAction[],
+): Promise<void> {
+  if (actions.length === 0) return
+  await client.query(
+    `INSERT INTO push_room_actions (room_id, stream_position, thread_id, actions, highlight, ts)
+     SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::boolean[],
+       $6::bigint[])
+     ON CONFLICT DO NOTHING`,
+    [
+      actions.map((a) => a.roomId),
+      actions.map((a) => a.streamPosition),
+      actions.map((a) => a.threadId),
+      actions.map((a) => JSON.stringify(a.actions)),
+      actions.map((a) => a.highlight),
+      actions.map((a) => a.ts),
+    ],
+  )
+}
+
 /**
- * The read updates that hide a stored action (one in (current read position, new position]):
- * only those change the reader's counts.
+ * The read updates that pass a stored action (one in (current read position, new position])
+ * that may count for the reader: only those may change the reader's counts.
  */
 async function readsHidingActions(
   client: pg.ClientBase,
@@ -215,11 +236,16 @@ async function readsHidingActions(
     `SELECT DISTINCT r.user_id, r.room_id
      FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[])
        AS r (user_id, room_id, thread_id, position)
+     CROSS JOIN LATERAL (SELECT COALESCE((SELECT rp.position FROM read_positions rp
+       WHERE rp.user_id = r.user_id AND rp.room_id = r.room_id
+         AND rp.thread_id = r.thread_id), 0) AS since) c
      WHERE EXISTS (SELECT 1 FROM push_actions p
-       WHERE p.user_id = r.user_id AND p.room_id = r.room_id AND p.stream_position <= r.position
-         AND p.stream_position > COALESCE((SELECT rp.position FROM read_positions rp
-           WHERE rp.user_id = r.user_id AND rp.room_id = r.room_id
-             AND rp.thread_id = r.thread_id), 0))`,
+         WHERE p.user_id = r.user_id AND p.room_id = r.room_id AND p.notify
+           AND p.stream_position <= r.position AND p.stream_position > c.since)
+       OR EXISTS (SELECT 1 FROM push_room_actions ra
+         JOIN events e ON e.stream_position = ra.stream_position
+         WHERE ra.room_id = r.room_id AND e.sender <> r.user_id
+           AND ra.stream_position <= r.position AND ra.stream_position > c.since)`,
     [
       reads.map((r) => r.userId),
       reads.map((r) => r.roomId),
@@ -243,6 +269,12 @@ async function recordCountChanges(client: pg.ClientBase, changed: CountChanges):
      SELECT user_id, room_id, $3::bigint FROM unnest($1::text[], $2::text[]) AS c (user_id, room_id)
      ON CONFLICT (user_id, room_id) DO UPDATE SET position = excluded.position`,
     [pairs.map((p) => p.userId), pairs.map((p) => p.roomId), position],
+  )
+  await client.query(
+    `INSERT INTO room_unread_changes (room_id, position, sender)
+     SELECT room_id, $3::bigint, sender FROM unnest($1::text[], $2::text[]) AS c (room_id, sender)
+     ON CONFLICT (room_id) DO UPDATE SET position = excluded.position, sender = excluded.sender`,
+    [changed.rooms.map((r) => r.roomId), changed.rooms.map((r) => r.sender ?? null), position],
   )
   await ops.notify(changed.notification(position))
 }

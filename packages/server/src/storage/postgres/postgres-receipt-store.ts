@@ -32,6 +32,16 @@ export class PostgresReceiptStore implements ReceiptStore {
       )
       const existing = rows[0]?.event_position
       if (existing !== undefined && existing >= receipt.eventPosition) return undefined
+      // The read position before the stream counter, which every writer takes last, so that
+      // this never waits for the push processor (which raises read positions too) in the
+      // opposite order. Raised even if a racing receipt for a later event wins below: that
+      // one's read position is higher still.
+      await client.query(
+        `INSERT INTO read_positions (user_id, room_id, thread_id, position) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (user_id, room_id, thread_id) DO UPDATE
+         SET position = GREATEST(read_positions.position, excluded.position)`,
+        [receipt.userId, receipt.roomId, thread, receipt.eventPosition],
+      )
       const ops = new PostgresEngineOps(client)
       const streamPosition = await ops.allocateStreamPosition()
       // A first receipt racing another for the same key: the later event wins either way.
@@ -44,12 +54,6 @@ export class PostgresReceiptStore implements ReceiptStore {
         [...key, receipt.eventId, receipt.eventPosition, receipt.ts, streamPosition],
       )
       if (written.rowCount !== 1) return undefined
-      await client.query(
-        `INSERT INTO read_positions (user_id, room_id, thread_id, position) VALUES ($1, $2, $3, $4)
-         ON CONFLICT (user_id, room_id, thread_id) DO UPDATE
-         SET position = GREATEST(read_positions.position, excluded.position)`,
-        [receipt.userId, receipt.roomId, thread, receipt.eventPosition],
-      )
       await ops.notify(receiptNotification(receipt, streamPosition))
       return streamPosition
     })

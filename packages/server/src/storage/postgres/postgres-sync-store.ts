@@ -46,7 +46,11 @@ export class PostgresSyncStore implements SyncStore {
        UNION ALL
        SELECT u.room_id, true AS counts FROM unread_changes u
        WHERE u.user_id = $4 AND u.position > $2 AND u.position <= $3
-         AND u.room_id = ANY($1::text[])`,
+         AND u.room_id = ANY($1::text[])
+       UNION ALL
+       SELECT c.room_id, true AS counts FROM room_unread_changes c
+       WHERE c.room_id = ANY($1::text[]) AND c.position > $2 AND c.position <= $3
+         AND c.sender IS DISTINCT FROM $4`,
       [roomIds, since, upTo, userId],
     )
     for (const row of rows) (row.counts ? unreadCounts : events).add(row.room_id)

@@ -732,4 +732,32 @@ CREATE TABLE remote_devices (
 ALTER TABLE to_device_inbound_ids ADD COLUMN received_ts INTEGER NOT NULL DEFAULT 0;
 `,
   },
+  {
+    version: 22,
+    name: 'push_room_actions',
+    // Push actions shared by a room (push-store.ts, NewRoomPushAction): one row per event for
+    // the members who share the server-default outcome, user rows only where a member's own
+    // outcome differs (`notify` false: the event does not notify them), and the position at
+    // which each room's shared counts last changed, for /sync, with the sender of the events
+    // then (NULL for several), whose counts they did not change.
+    sql: `
+CREATE TABLE push_room_actions (
+  room_id TEXT NOT NULL,
+  stream_position INTEGER NOT NULL,
+  thread_id TEXT NOT NULL,
+  actions TEXT NOT NULL,
+  highlight INTEGER NOT NULL,
+  ts INTEGER NOT NULL,
+  PRIMARY KEY (room_id, stream_position)
+) STRICT, WITHOUT ROWID;
+
+ALTER TABLE push_actions ADD COLUMN notify INTEGER NOT NULL DEFAULT 1;
+
+CREATE TABLE room_unread_changes (
+  room_id TEXT NOT NULL PRIMARY KEY,
+  position INTEGER NOT NULL,
+  sender TEXT
+) STRICT, WITHOUT ROWID;
+`,
+  },
 ]

@@ -19,6 +19,13 @@ import type {
   UnreadCount,
 } from '../push-store.js'
 import { CountChanges } from '../engine/count-changes.js'
+import { toPositional } from '../engine/device-list-sql.js'
+import {
+  notificationsSql,
+  READ_PASSES_ACTIONS,
+  UNREAD_BY_THREAD,
+  UNREAD_IN_THREAD,
+} from '../engine/push-action-sql.js'
 import { SqliteEngineOps } from './sqlite-engine-ops.js'
 import { EVENT_COLUMNS, EVENTS_JOIN_ROOMS } from './sqlite-event-store.js'
 import { settle, sqlList, type SqliteStatements } from './sqlite-statements.js'
@@ -39,8 +46,11 @@ function withoutFsync<T>(q: SqliteStatements, work: () => T): T {
   }
 }
 
-const NOTIFICATION_COLUMNS = `p.user_id, p.room_id, p.stream_position, e.event_id, p.thread_id,
-  p.actions, p.highlight, p.ts`
+const BY_THREAD = toPositional(UNREAD_BY_THREAD)
+const IN_THREAD = toPositional(UNREAD_IN_THREAD)
+const NOTIFICATIONS = toPositional(notificationsSql(false))
+const NOTIFICATIONS_HIGHLIGHT = toPositional(notificationsSql(true))
+const READ_PASSES = toPositional(READ_PASSES_ACTIONS)
 
 export class SqlitePushStore implements PushStore {
   readonly #q: SqliteStatements
@@ -75,10 +85,11 @@ export class SqlitePushStore implements PushStore {
                 start,
               )
               if (moved !== 1) return 'busy'
+              const changed = new CountChanges()
               for (const a of batch.actions) {
                 this.#q.run(
                   `INSERT OR IGNORE INTO push_actions (${PUSH_ACTION_COLUMNS})
-                 VALUES (?, ?, ?, ?, ?, ?, ?)`,
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
                   a.userId,
                   a.roomId,
                   a.streamPosition,
@@ -86,10 +97,24 @@ export class SqlitePushStore implements PushStore {
                   JSON.stringify(a.actions),
                   a.highlight ? 1 : 0,
                   a.ts,
+                  a.notify ? 1 : 0,
                 )
+                if (a.notify) changed.add(a.userId, a.roomId)
               }
-              const changed = new CountChanges()
-              for (const a of batch.actions) changed.add(a.userId, a.roomId)
+              for (const a of batch.roomActions) {
+                this.#q.run(
+                  `INSERT OR IGNORE INTO push_room_actions
+                     (room_id, stream_position, thread_id, actions, highlight, ts)
+                   VALUES (?, ?, ?, ?, ?, ?)`,
+                  a.roomId,
+                  a.streamPosition,
+                  a.threadId,
+                  JSON.stringify(a.actions),
+                  a.highlight ? 1 : 0,
+                  a.ts,
+                )
+                changed.addRoom(a.roomId, a.sender)
+              }
               for (const r of batch.reads) {
                 if (this.#readHidesActions(r)) changed.add(r.userId, r.roomId)
                 this.#q.run(
@@ -115,6 +140,16 @@ export class SqlitePushStore implements PushStore {
                   position,
                 )
               }
+              for (const { roomId, sender } of changed.rooms) {
+                this.#q.run(
+                  `INSERT INTO room_unread_changes (room_id, position, sender) VALUES (?, ?, ?)
+                   ON CONFLICT (room_id) DO UPDATE
+                     SET position = excluded.position, sender = excluded.sender`,
+                  roomId,
+                  position,
+                  sender ?? null,
+                )
+              }
               notification = changed.notification(position)
               return 'processed'
             })
@@ -126,21 +161,17 @@ export class SqlitePushStore implements PushStore {
     })
   }
 
-  /** Whether raising the read position hides a stored action: only then do counts change. */
+  /** Whether raising the read position passes a stored action: only then may counts change. */
   #readHidesActions(r: ReadPositionUpdate): boolean {
-    const row = this.#q.one<{ hides: number }>(
-      `SELECT EXISTS (SELECT 1 FROM push_actions
-         WHERE user_id = ? AND room_id = ? AND stream_position <= ?
-           AND stream_position > COALESCE((SELECT position FROM read_positions
-             WHERE user_id = ? AND room_id = ? AND thread_id = ?), 0)) AS hides`,
-      r.userId,
-      r.roomId,
-      r.position,
+    const current = this.#q.one<{ position: number }>(
+      'SELECT position FROM read_positions WHERE user_id = ? AND room_id = ? AND thread_id = ?',
       r.userId,
       r.roomId,
       r.threadId,
     )
-    return row?.hides === 1
+    const values = [r.userId, r.roomId, r.position, current?.position ?? 0]
+    const row = this.#q.one<{ passes: number }>(READ_PASSES.sql, ...READ_PASSES.bind(values))
+    return row?.passes === 1
   }
 
   processedPosition(): Promise<number> {
@@ -185,14 +216,10 @@ export class SqlitePushStore implements PushStore {
     return unreadCountsFor(roomIds, readBoundsByRoom(rows), {
       byThread: (roomId, after) =>
         settle(() => {
+          const values = [userId, roomId, after, upTo]
           const counts = this.#q.all<{ thread_id: string; n: number; h: number }>(
-            `SELECT thread_id, COUNT(*) AS n, SUM(highlight) AS h FROM push_actions
-             WHERE user_id = ? AND room_id = ? AND stream_position > ? AND stream_position <= ?
-             GROUP BY thread_id`,
-            userId,
-            roomId,
-            after,
-            upTo,
+            BY_THREAD.sql,
+            ...BY_THREAD.bind(values),
           )
           return new Map(
             counts.map((c) => [c.thread_id, { notifications: c.n, highlights: c.h }] as const),
@@ -200,15 +227,10 @@ export class SqlitePushStore implements PushStore {
         }),
       inThread: (roomId, threadId, after) =>
         settle(() => {
+          const values = [userId, roomId, after, upTo, threadId]
           const c = this.#q.one<{ n: number; h: number | null }>(
-            `SELECT COUNT(*) AS n, SUM(highlight) AS h FROM push_actions
-             WHERE user_id = ? AND room_id = ? AND stream_position > ? AND stream_position <= ?
-               AND thread_id = ?`,
-            userId,
-            roomId,
-            after,
-            upTo,
-            threadId,
+            IN_THREAD.sql,
+            ...IN_THREAD.bind(values),
           )
           return { notifications: c?.n ?? 0, highlights: c?.h ?? 0 }
         }),
@@ -227,18 +249,10 @@ export class SqlitePushStore implements PushStore {
   }
 
   notifications(userId: UserId, query: NotificationsQuery): Promise<readonly StoredPushAction[]> {
+    const sql = query.onlyHighlight ? NOTIFICATIONS_HIGHLIGHT : NOTIFICATIONS
+    const values = [userId, query.before ?? Number.MAX_SAFE_INTEGER, query.limit]
     return settle(() =>
-      this.#q
-        .all<PushActionRow>(
-          `SELECT ${NOTIFICATION_COLUMNS} FROM push_actions p
-           JOIN events e ON e.stream_position = p.stream_position
-           WHERE p.user_id = ? AND p.stream_position < ? ${query.onlyHighlight ? 'AND p.highlight = 1' : ''}
-           ORDER BY p.stream_position DESC LIMIT ?`,
-          userId,
-          query.before ?? Number.MAX_SAFE_INTEGER,
-          query.limit,
-        )
-        .map(pushActionFromRow),
+      this.#q.all<PushActionRow>(sql.sql, ...sql.bind(values)).map(pushActionFromRow),
     )
   }
 

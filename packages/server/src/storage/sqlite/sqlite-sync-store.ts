@@ -52,7 +52,11 @@ export class SqliteSyncStore implements SyncStore {
          UNION ALL
          SELECT u.room_id, 1 AS counts FROM unread_changes u
          WHERE u.user_id = ? AND u.position > ? AND u.position <= ?
-           AND u.room_id IN (SELECT value FROM json_each(?))`,
+           AND u.room_id IN (SELECT value FROM json_each(?))
+         UNION ALL
+         SELECT c.room_id, 1 AS counts FROM room_unread_changes c
+         WHERE c.room_id IN (SELECT value FROM json_each(?)) AND c.position > ? AND c.position <= ?
+           AND c.sender IS NOT ?`,
         rooms,
         since,
         upTo,
@@ -60,6 +64,10 @@ export class SqliteSyncStore implements SyncStore {
         since,
         upTo,
         rooms,
+        rooms,
+        since,
+        upTo,
+        userId,
       )
       for (const row of rows) (row.counts === 1 ? unreadCounts : events).add(row.room_id)
       return { events, unreadCounts }

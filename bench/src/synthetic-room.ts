@@ -92,7 +92,7 @@ export async function buildSyntheticRoom(options: {
     // measured join. The members have no accounts and nothing to be notified of.
     const reached = await storage.streams.currentPosition()
     await storage.push.processBatch(() =>
-      Promise.resolve({ position: reached, actions: [], reads: [] }),
+      Promise.resolve({ position: reached, actions: [], roomActions: [], reads: [] }),
     )
     return { roomId: created.value.roomId, events: created.value.events.length }
   } finally {

@@ -31,6 +31,7 @@ import {
 import type { Config, DatabaseConfig, ListenerConfig } from '../config/config.js'
 import type { Authenticate } from '../http/authenticate.js'
 import { createHttpApp, type TlsMaterial } from '../http/create-http-app.js'
+import { defaultWebClientDir, hasWebClient } from '../http/web-client.js'
 import { createServerKeyPublisher } from '../keys/server-keys.js'
 import { loadOrCreateSigningKey } from '../keys/signing-key-file.js'
 import { DirectoryService } from '../directory/directory-service.js'
@@ -461,6 +462,14 @@ export async function startHomeserver(
     await federation.value.close()
     await storage.close()
   }
+  const webClientDir = config.webClient.dir ?? defaultWebClientDir()
+  const webClient = config.webClient.enabled && hasWebClient(webClientDir)
+  if (config.webClient.enabled && !webClient) {
+    logger.warn(
+      { dir: webClientDir },
+      'the web app is not built here (npm run build), so / serves nothing',
+    )
+  }
   const bound: BoundListener[] = []
   for (const [i, listener] of config.listeners.entries()) {
     const material = tls.value[i]
@@ -476,6 +485,7 @@ export async function startHomeserver(
         maxBodySize: config.http.maxJsonBodySize,
         trustProxy: listener.xForwarded,
         ...(material === undefined ? {} : { tls: material }),
+        ...(webClient && listener.resources.includes('client') ? { webClientDir } : {}),
       })
       apps.push(app)
       await app.listen({ host: listener.bind, port: listener.port })

@@ -20,7 +20,15 @@ export interface Config {
   readonly push: PushConfig
   readonly media: MediaConfig
   readonly http: HttpConfig
+  readonly webClient: WebClientConfig
   readonly log: LogConfig
+}
+
+/** The web app (packages/web), served at `/` by listeners with the `client` resource. */
+export interface WebClientConfig {
+  readonly enabled: boolean
+  /** The app's built files; undefined: the build beside this server in its repository. */
+  readonly dir: string | undefined
 }
 
 export const LISTENER_RESOURCES = ['client', 'federation', 'media'] as const

@@ -67,6 +67,7 @@ export const DEFAULTS = {
   /** No notary: nobody else learns which servers this one talks to. */
   trustedKeyServers: [] as readonly string[],
   presenceEnabled: true,
+  webClientEnabled: true,
   allowHttpGateways: false,
   maxUploadSize: 50 * 1024 * 1024,
   freezeLegacyMedia: true,

@@ -128,6 +128,11 @@ presence:
   # sync carries none, which saves a database write whenever someone comes or goes.
   enabled: ${DEFAULTS.presenceEnabled}
 
+web_client:
+  # Serve the web app at / on the listeners with the client resource (the API stays under
+  # /_matrix). dir: where its built files are; by default the build beside this server.
+  enabled: ${DEFAULTS.webClientEnabled}
+
 push:
   # Accept pushers whose push gateway URL is plain http: (the spec requires https:). Only for a
   # gateway on this host or a test setup: notifications would cross the network unencrypted.

@@ -58,6 +58,7 @@ describe('defaults', () => {
         urlPreviewAllowPrivateAddresses: false,
       },
       http: { maxJsonBodySize: 1048576 },
+      webClient: { enabled: true, dir: undefined },
       log: { level: 'info', format: 'pretty' },
     })
   })
@@ -88,7 +89,7 @@ describe('the whole file', () => {
   it('reports every problem at once', () => {
     const found = problems({ data_dir: 5, log: { level: 'loud', format: 'xml' }, extra: 1 })
     expect(found).toEqual([
-      'extra: unknown key (expected one of server_name, public_baseurl, listeners, database, data_dir, signing_key_path, registration, rate_limiting, federation, presence, push, media, http, log)',
+      'extra: unknown key (expected one of server_name, public_baseurl, listeners, database, data_dir, signing_key_path, registration, rate_limiting, federation, presence, push, media, http, web_client, log)',
       'data_dir: expected a non-empty string, got 5',
       'log.level: expected one of trace, debug, info, warn, error, fatal, silent, got "loud"',
       'log.format: expected one of pretty, json, got "xml"',
@@ -308,6 +309,24 @@ describe('registration', () => {
     ])
     expect(problems({ registration: true })).toEqual([
       'registration: expected a mapping with keys enabled, registration_token_required, shared_secret, got true',
+    ])
+  })
+})
+
+describe('web_client', () => {
+  it('serves the app by default, from a directory relative to the file when given', () => {
+    const config = validateConfig({ server_name: 'example.org' }, BASE)
+    expect(config.ok && config.value.webClient).toEqual({ enabled: true, dir: undefined })
+    const moved = validateConfig(
+      { server_name: 'example.org', web_client: { enabled: false, dir: 'web' } },
+      BASE,
+    )
+    expect(moved.ok && moved.value.webClient).toEqual({ enabled: false, dir: `${BASE}/web` })
+  })
+
+  it('names the key of a bad value', () => {
+    expect(problems({ server_name: 'example.org', web_client: { enabled: 'yes' } })).toEqual([
+      'web_client.enabled: expected true or false, got "yes"',
     ])
   })
 })

@@ -34,6 +34,7 @@ export const CONFIG_KEYS = {
     'push',
     'media',
     'http',
+    'web_client',
     'log',
   ],
   listener: ['bind', 'port', 'tls', 'resources', 'x_forwarded'],
@@ -57,6 +58,7 @@ export const CONFIG_KEYS = {
     'url_preview_allow_private_addresses',
   ],
   http: ['max_json_body_size'],
+  webClient: ['enabled', 'dir'],
   log: ['level', 'format'],
 } as const
 
@@ -132,6 +134,13 @@ export function validateConfig(raw: unknown, baseDir: string): Result<Config, Co
       DEFAULTS.maxJsonBodySize,
     ) ?? DEFAULTS.maxJsonBodySize
 
+  const webSection = root.section('web_client', CONFIG_KEYS.webClient)
+  const webClientDir = webSection.string('dir')
+  const webClient = {
+    enabled: webSection.boolean('enabled', DEFAULTS.webClientEnabled),
+    dir: webClientDir === undefined ? undefined : webSection.resolvePath(webClientDir),
+  }
+
   const logSection = root.section('log', CONFIG_KEYS.log)
   const log = {
     level: logSection.oneOf('level', LOG_LEVELS, DEFAULTS.logLevel),
@@ -155,6 +164,7 @@ export function validateConfig(raw: unknown, baseDir: string): Result<Config, Co
     push,
     media,
     http: { maxJsonBodySize },
+    webClient,
     log,
   })
 }

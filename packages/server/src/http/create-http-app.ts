@@ -20,6 +20,7 @@ import { sendError } from './send-error.js'
 import { registerRoutes } from './register-routes.js'
 import { LazyChildLogger } from './lazy-child-logger.js'
 import { registerRequestLog } from './request-log.js'
+import { registerWebClient } from './web-client.js'
 
 export interface TlsMaterial {
   readonly cert: Buffer
@@ -39,6 +40,8 @@ export interface HttpAppOptions<S> {
   readonly tls?: TlsMaterial
   /** Authenticates requests to `federation` routes (federation/auth). */
   readonly authenticateServer?: AuthenticateFederationRequest
+  /** The web app's built files, served at `/` (web-client.ts). */
+  readonly webClientDir?: string
 }
 
 /** Path parameters hold percent-encoded IDs and state keys, far longer than Fastify's 100. */
@@ -113,5 +116,11 @@ export function createHttpApp<S>(options: HttpAppOptions<S>): FastifyInstance {
       ? {}
       : { authenticateServer: options.authenticateServer }),
   })
+  const webClientDir = options.webClientDir
+  if (webClientDir !== undefined) {
+    void app.register(async (scope) => {
+      await registerWebClient(scope, webClientDir)
+    })
+  }
   return app
 }

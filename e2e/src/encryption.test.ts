@@ -8,81 +8,31 @@
  */
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import {
-  EventType,
-  MatrixEventEvent,
-  MsgType,
-  type MatrixClient,
-  type MatrixEvent,
-} from 'matrix-js-sdk'
+import { EventType, MsgType, type MatrixClient } from 'matrix-js-sdk'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { BACKENDS } from './harness/backends.js'
 import { HomeserverProcess } from './harness/homeserver.js'
 import {
-  clientFor,
-  eventually,
-  registerAccount,
-  startSyncing,
-  type Account,
-} from './harness/matrix-clients.js'
+  cryptoClient as openCryptoClient,
+  decrypted,
+  eventuallyAsync,
+  findEvent,
+  loginDevice,
+} from './harness/crypto-clients.js'
+import { clientFor, eventually, registerAccount, type Account } from './harness/matrix-clients.js'
 
 interface Open {
   readonly client: MatrixClient
   readonly account: Account
 }
 
-/** A client with Rust crypto in memory (Node has no IndexedDB), syncing. */
+/** A client with Rust crypto in memory, syncing, with its account. */
 async function cryptoClient(server: HomeserverProcess, account: Account): Promise<Open> {
-  const client = clientFor(server.baseUrl, account)
-  await client.initRustCrypto({ useIndexedDB: false })
-  await startSyncing(client)
-  return { client, account }
+  return { client: await openCryptoClient(server.baseUrl, account), account }
 }
 
-async function login(
-  server: HomeserverProcess,
-  account: Account,
-  deviceId: string,
-): Promise<Account> {
-  const response = await fetch(`${server.baseUrl}/_matrix/client/v3/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({
-      type: 'm.login.password',
-      identifier: { type: 'm.id.user', user: account.userId },
-      password: account.password,
-      device_id: deviceId,
-    }),
-  })
-  const body = (await response.json()) as { access_token: string; device_id: string }
-  return { ...account, accessToken: body.access_token, deviceId: body.device_id }
-}
-
-/** The event's cleartext once the client has decrypted it (or failed to: then it throws). */
-async function decrypted(
-  client: MatrixClient,
-  event: MatrixEvent,
-): Promise<Record<string, unknown>> {
-  await client.decryptEventIfNeeded(event)
-  if (event.isBeingDecrypted() || event.shouldAttemptDecryption()) {
-    await new Promise<void>((resolve) => {
-      event.once(MatrixEventEvent.Decrypted, () => {
-        resolve()
-      })
-    })
-  }
-  if (event.isDecryptionFailure())
-    throw new Error(`decryption failed: ${event.decryptionFailureReason}`)
-  return event.getClearContent() ?? {}
-}
-
-function findEvent(client: MatrixClient, roomId: string, eventId: string): MatrixEvent | undefined {
-  return client
-    .getRoom(roomId)
-    ?.getLiveTimeline()
-    .getEvents()
-    .find((e) => e.getId() === eventId)
-}
+const login = (server: HomeserverProcess, account: Account, deviceId: string): Promise<Account> =>
+  loginDevice(server.baseUrl, account, deviceId)
 
 async function rawSync(
   server: HomeserverProcess,
@@ -97,19 +47,6 @@ async function rawSync(
   return (await response.json()) as {
     next_batch: string
     to_device?: { events: { type: string; content: unknown }[] }
-  }
-}
-
-/** Polls an async check until it holds. */
-async function eventuallyAsync(
-  check: () => Promise<boolean>,
-  what: string,
-  timeoutMs = 15_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((resolve) => setTimeout(resolve, 50))
   }
 }
 

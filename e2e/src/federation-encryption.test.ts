@@ -7,41 +7,20 @@
  * user's keys from the device list it keeps. One of the servers runs on PostgreSQL when
  * RHIZOME_TEST_POSTGRES is set.
  */
-import { MatrixEventEvent, MsgType, type MatrixClient, type MatrixEvent } from 'matrix-js-sdk'
+import { MsgType, type MatrixClient } from 'matrix-js-sdk'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { BACKENDS } from './harness/backends.js'
 import { startFederation, type Federation } from './harness/federation.js'
 import {
-  clientFor,
-  eventually,
-  registerAccount,
-  startSyncing,
-  type Account,
-} from './harness/matrix-clients.js'
+  cryptoClient,
+  decrypted,
+  eventuallyAsync,
+  findEvent,
+  loginDevice,
+} from './harness/crypto-clients.js'
+import { eventually, registerAccount, type Account } from './harness/matrix-clients.js'
 
-/** A client with Rust crypto in memory (Node has no IndexedDB), syncing. */
-async function cryptoClient(baseUrl: string, account: Account): Promise<MatrixClient> {
-  const client = clientFor(baseUrl, account)
-  await client.initRustCrypto({ useIndexedDB: false })
-  await startSyncing(client)
-  return client
-}
-
-async function login(baseUrl: string, account: Account, deviceId: string): Promise<Account> {
-  const response = await fetch(`${baseUrl}/_matrix/client/v3/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({
-      type: 'm.login.password',
-      identifier: { type: 'm.id.user', user: account.userId },
-      password: account.password,
-      device_id: deviceId,
-    }),
-  })
-  expect(response.status).toBe(200)
-  const body = (await response.json()) as { access_token: string; device_id: string }
-  return { ...account, accessToken: body.access_token, deviceId: body.device_id }
-}
+const login = loginDevice
 
 /** Deletes the device through the password stage of user-interactive auth. */
 async function deleteDevice(baseUrl: string, account: Account, deviceId: string): Promise<void> {
@@ -73,46 +52,6 @@ async function syncToken(baseUrl: string, account: Account): Promise<string> {
   })
   expect(response.status).toBe(200)
   return ((await response.json()) as { next_batch: string }).next_batch
-}
-
-/** Polls an async check until it holds. */
-async function eventuallyAsync(
-  check: () => Promise<boolean>,
-  what: string,
-  timeoutMs = 30_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((resolve) => setTimeout(resolve, 100))
-  }
-}
-
-function findEvent(client: MatrixClient, roomId: string, eventId: string): MatrixEvent | undefined {
-  return client
-    .getRoom(roomId)
-    ?.getLiveTimeline()
-    .getEvents()
-    .find((e) => e.getId() === eventId)
-}
-
-/** The event's cleartext once the client has decrypted it (or failed to: then it throws). */
-async function decrypted(
-  client: MatrixClient,
-  event: MatrixEvent,
-): Promise<Record<string, unknown>> {
-  await client.decryptEventIfNeeded(event)
-  if (event.isBeingDecrypted() || event.shouldAttemptDecryption()) {
-    await new Promise<void>((resolve) => {
-      event.once(MatrixEventEvent.Decrypted, () => {
-        resolve()
-      })
-    })
-  }
-  if (event.isDecryptionFailure()) {
-    throw new Error(`decryption failed: ${event.decryptionFailureReason}`)
-  }
-  return event.getClearContent() ?? {}
 }
 
 /** Waits for the event at the client and returns its cleartext. */

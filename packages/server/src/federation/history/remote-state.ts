@@ -1,8 +1,8 @@
 /**
  * Asking another server for what this server lacks of a room (server-server-api §Retrieving
  * events, §Retrieving event authorisation information): the state before an event, as IDs
- * (`/state_ids`) and then the events not held yet (`/event`), or an event's auth chain
- * (`/event_auth`). Everything fetched is verified and held as outliers (outlier-intake.ts)
+ * (`/state_ids`) and then the events not held yet (`/event` each, or, when many are missing, the
+ * whole state at once with `/state`), or an event's auth chain (`/event_auth`). Everything fetched is verified and held as outliers (outlier-intake.ts)
  * before it is used; an event that does not verify is simply not held.
  */
 import {
@@ -22,6 +22,11 @@ import { takeOutliers, verifyPdus, type OutlierIntakeDeps } from './outlier-inta
 
 /** How many events one state may make this server fetch one by one. */
 export const MAX_STATE_FETCH = 1000
+/**
+ * Beyond this many missing events, one `/state` request (the whole state and auth chain, most of
+ * it held already) costs less than a round trip per event.
+ */
+export const ONE_BY_ONE_LIMIT = 20
 /** How many `/event` requests are in flight at once. */
 const FETCH_CONCURRENCY = 8
 
@@ -54,8 +59,17 @@ export async function fetchStateBefore(
   const wanted = [...new Set([...chainIds, ...stateIds])]
   const held = await deps.storage.events.haveEvents(wanted)
   const missing = wanted.filter((id) => !held.has(id))
-  if (missing.length > MAX_STATE_FETCH) return err(`the state needs ${missing.length} events`)
-  await takeOutliers(deps, rules, roomId, await fetchEvents(deps, server, rules, roomId, missing))
+  const whole =
+    missing.length > ONE_BY_ONE_LIMIT
+      ? await fetchWholeState(deps, server, rules, roomId, eventId, new Set(missing))
+      : undefined
+  if (whole !== undefined) {
+    await takeOutliers(deps, rules, roomId, whole)
+  } else if (missing.length > MAX_STATE_FETCH) {
+    return err(`the state needs ${missing.length} events, and /state did not give them`)
+  } else {
+    await takeOutliers(deps, rules, roomId, await fetchEvents(deps, server, rules, roomId, missing))
+  }
   const loaded = await deps.storage.events.getEvents(stateIds)
   const state = new StateMap<EventId>()
   for (const id of stateIds) {
@@ -84,6 +98,34 @@ export async function fetchAuthChain(
   const body = answer.value.body
   const chain = isJsonObject(body) && Array.isArray(body['auth_chain']) ? body['auth_chain'] : []
   await takeOutliers(deps, rules, roomId, await verifyPdus(deps, rules, roomId, chain, server))
+}
+
+/**
+ * The events of `wanted` among the state before `eventId` and its auth chain as `server` gives
+ * them with `/state`, verified; undefined when it gives no usable answer.
+ */
+async function fetchWholeState(
+  deps: RemoteStateDeps,
+  server: ServerName,
+  rules: RoomVersionRules,
+  roomId: RoomId,
+  eventId: EventId,
+  wanted: ReadonlySet<EventId>,
+): Promise<Awaited<ReturnType<typeof verifyPdus>> | undefined> {
+  const answer = await deps.requester.request(
+    server,
+    'GET',
+    `${FED}/state/${encodeURIComponent(roomId)}`,
+    undefined,
+    { query: { event_id: eventId } },
+  )
+  const body = answer.ok ? answer.value.body : undefined
+  if (!isJsonObject(body) || !Array.isArray(body['pdus']) || !Array.isArray(body['auth_chain'])) {
+    return undefined
+  }
+  const all = [...(body['pdus'] as JsonValue[]), ...(body['auth_chain'] as JsonValue[])]
+  const verified = await verifyPdus(deps, rules, roomId, all, server)
+  return verified.filter((pdu) => wanted.has(pdu.eventId))
 }
 
 /** The events that `server` hands out by ID (`/event`), verified; those it does not are left out. */

@@ -145,4 +145,82 @@ describe.each(roomTestStorages())('an event after a gap ($name)', (kind) => {
     expect(page.events[0]?.pdu.eventId).toBe(hello.eventId)
     expect(await storage.events.getEvent(talk.eventId)).toBeUndefined()
   })
+
+  it('asks for the whole state at once when many of its events are missing', async () => {
+    const storage = await open()
+    const { roomId, rules } = await setUp(storage)
+    // While this server was away, 25 people of the other server joined; then one of them spoke.
+    const state = new StateMap(await storage.rooms.getCurrentState(roomId))
+    const [last] = await storage.withRoomWriteLock(roomId, (w) => w.getForwardExtremities())
+    const top = await storage.events.getEvent(last?.eventId ?? ('' as EventId))
+    if (top === undefined) throw new Error('no extremity')
+    let prev = top.pdu
+    const joins: Pdu[] = []
+    for (let i = 0; i < 25; i++) {
+      const member = userId(`member${i}`, REMOTE.name)
+      prev = next(
+        rules,
+        roomId,
+        state,
+        prev,
+        member,
+        'm.room.member',
+        { membership: 'join' },
+        member,
+      )
+      joins.push(prev)
+    }
+    const stateIds = [...state].map(([, , id]) => id)
+    const speaker = userId('member24', REMOTE.name)
+    const hello = next(rules, roomId, state, prev, speaker, 'm.room.message', { body: 'hi all' })
+    const stateJson = await Promise.all(
+      stateIds.map(async (id) => (await storage.events.getEvent(id))?.pdu.json ?? joinJson(id)),
+    )
+    function joinJson(id: EventId): JsonObject {
+      const join = joins.find((j) => j.eventId === id)
+      if (join === undefined) throw new Error(`no event ${id}`)
+      return join.json
+    }
+    const asked: string[] = []
+    const requester: Pick<FederationRequester, 'request'> = {
+      request: (_server, _method, path, _body, options) => {
+        asked.push(path)
+        const answer = (body: JsonObject) =>
+          Promise.resolve({ ok: true as const, value: { status: 200, body } })
+        const atHello = options?.query?.['event_id'] === hello.eventId
+        if (path.includes('/state_ids/') && atHello) {
+          return answer({ pdu_ids: stateIds, auth_chain_ids: [] })
+        }
+        if (path.includes('/state/') && atHello) {
+          return answer({ pdus: stateJson, auth_chain: [] })
+        }
+        return Promise.resolve({
+          ok: false as const,
+          error: { kind: 'http' as const, status: 404, body: null, message: 'status 404' },
+        })
+      },
+    }
+    const deps = {
+      storage,
+      pdus: new PduLoader(storage.events),
+      crypto,
+      keys: knownKeys({ [REMOTE.name]: REMOTE.key }),
+      roomRules: storedRoomRules(storage),
+      requester,
+    }
+    const txn = must(
+      parseTransaction({
+        origin: REMOTE.name,
+        origin_server_ts: Date.now(),
+        pdus: [hello.json],
+        edus: [],
+      }),
+    )
+    const result = must(await receiveTransaction(deps, REMOTE.name as ServerName, txn))
+    expect(result.pdus).toEqual({ [hello.eventId]: {} })
+    expect(asked.filter((p) => p.includes('/state/'))).toHaveLength(1)
+    expect(asked.some((p) => p.includes('/event/'))).toBe(false)
+    const members = await storage.rooms.joinedMembers(roomId)
+    expect(joins.every((j) => members.includes(j.stateKey as UserId))).toBe(true)
+  })
 })

@@ -59,5 +59,14 @@ describe.each(roomTestStorages())('events ending an invite of a room not held ($
     })
     // Once the invite is gone, nothing more is taken.
     expect(await receiveOutOfBandEvent(deps, kickJson)).toBe(false)
+
+    // Invited again: the old kick, replayed, does not end the new invite (it cites the old one).
+    must(await a.rooms.invite(alice, roomId, bob.userId, {}))
+    const again = await b.storage.rooms.getMembership(roomId, bob.userId)
+    expect(again?.membership).toBe('invite')
+    expect(await receiveOutOfBandEvent(deps, kickJson)).toBe(false)
+    expect(await b.storage.rooms.getMembership(roomId, bob.userId)).toEqual(again)
+    const secondKick = must(await a.rooms.kick(alice, roomId, bob.userId, {}))
+    expect(await receiveOutOfBandEvent(deps, await jsonOf(secondKick))).toBe(true)
   })
 })

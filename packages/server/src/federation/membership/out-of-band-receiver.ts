@@ -3,7 +3,9 @@
  * taking back an invite of one of our users (a kick of the invitee), a knock refused, or a ban.
  * It ends the user's out-of-band membership, so the invite or knock leaves their /sync. Without
  * the room's state the auth rules cannot be run: the event must be a leave or ban of a local user
- * whose invite or knock is all this server knows of the room, and verify as its sender's server's.
+ * whose invite or knock is all this server knows of the room, verify as its sender's server's,
+ * and cite that invite or knock among its auth events, as the target's membership it replaces
+ * (the auth rules' selection of auth events): so an old kick, replayed, cannot end a new invite.
  */
 import {
   checkReceivedPdu,
@@ -51,6 +53,7 @@ export async function receiveOutOfBandEvent(
   if (!checked.ok || checked.value.redacted) return false
   const { pdu } = checked.value
   if (pdu.roomId !== roomId || pdu.stateKey !== target.value) return false
+  if (!pdu.authEvents.includes(current.eventId)) return false
   await recordOutOfBand(deps, pdu, rules.id, known.pdu.sender)
   return true
 }

@@ -95,6 +95,34 @@ describe.each(roomTestStorages())('joining a room through this server ($name)', 
     expect(again.state.length).toBe(joined.state.length)
   })
 
+  it('answers with the auth chain the state needs beyond itself, each event once', async () => {
+    const storage = await open()
+    const { deps, rooms, roomId } = await setUp(storage)
+    const alice = { userId: userId('alice'), deviceId: 'A', isGuest: false }
+    // Two power level changes: the first one and the original leave the state, but stay in
+    // the auth chain of what follows them.
+    const replaced: EventId[] = []
+    const original = (await storage.rooms.getCurrentState(roomId)).get('m.room.power_levels', '')
+    if (original !== undefined) replaced.push(original)
+    for (const ban of [60, 70]) {
+      const id = must(await rooms.sendState(alice, roomId, 'm.room.power_levels', '', { ban }))
+      replaced.push(id)
+    }
+    const current = replaced.pop()
+    const made = must(await makeJoin(deps, REMOTE, roomId, bob, ['1', '10', '11', '12']))
+    const { json, id } = signTemplate(made.event, made.room_version)
+    const joined = must(await sendJoin(deps, REMOTE, roomId, id, json))
+    const rules = roomVersionRules(made.room_version)
+    if (rules === undefined) throw new Error('no version')
+    const idOf = (event: JsonObject): EventId => must(computeEventId(event, rules, crypto))
+    const stateIds = joined.state.map(idOf)
+    const chainIds = joined.auth_chain.map(idOf)
+    expect(stateIds).toContain(current)
+    for (const old of replaced) expect(chainIds).toContain(old)
+    expect(chainIds.filter((chained) => stateIds.includes(chained))).toEqual([])
+    expect(new Set(chainIds).size).toBe(chainIds.length)
+  })
+
   it('refuses what it must refuse', async () => {
     const storage = await open()
     const { deps, rooms, roomId } = await setUp(storage)

@@ -42,7 +42,6 @@ import {
 import {
   acceptSentEvent,
   makeTemplate,
-  storedJson,
   type ResidentDeps,
   type TemplateAnswer,
 } from './resident-handshake.js'
@@ -115,12 +114,21 @@ export async function sendJoin(
     return err(serverError('M_UNKNOWN', 'join not stored'))
   const before = await deps.storage.state.loadState(stored.stateGroupBefore)
   const stateIds = [...before].map(([, , id]) => id)
-  const authChain = await authChainOf(deps, [...stateIds, pdu.eventId], new Set(stateIds))
+  // Loaded once: the state's JSON, and where its auth chain starts (a large room's state is
+  // most of the answer).
+  const stateEvents = await deps.storage.events.getEvents(stateIds)
+  const state: JsonObject[] = []
+  for (const id of stateIds) {
+    const json = jsonOf(stateEvents.get(id)?.json)
+    if (json !== undefined) state.push(json)
+  }
+  const starts = [...stateEvents.values(), stored].flatMap((event) => event.pdu.authEvents)
+  const authChain = await authChainOf(deps, starts, new Set(stateIds))
   const members = await deps.storage.rooms.joinedMembers(roomId)
   return ok({
     origin: deps.serverName,
     event: pdu.json,
-    state: await storedJson(deps, stateIds),
+    state,
     auth_chain: authChain,
     members_omitted: false,
     servers_in_room: [...new Set(members.map(userIdServerName))].sort(),
@@ -174,26 +182,27 @@ function asContext(deps: ResidentJoinDeps): Parameters<typeof checkAllow>[0] {
   return { deps: { storage: deps.storage, serverName: deps.serverName }, pdus: deps.pdus }
 }
 
-/** Every event reachable through auth_events from `ids`, without the events in `leaveOut`. */
+/**
+ * Every event reachable through auth_events from `starts` (the auth events of the events the
+ * chain is for), the starts included, but for the events in `leaveOut` (the state, already
+ * loaded: their own auth events must be among `starts`), which are neither loaded again nor
+ * listed.
+ */
 async function authChainOf(
   deps: Pick<ResidentJoinDeps, 'storage'>,
-  ids: readonly EventId[],
+  starts: readonly EventId[],
   leaveOut: ReadonlySet<EventId>,
 ): Promise<JsonObject[]> {
-  const seen = new Set<EventId>()
+  const seen = new Set<EventId>(leaveOut)
   const out: JsonObject[] = []
-  let frontier = new Set<EventId>()
-  const firsts = await deps.storage.events.getEvents(ids)
-  for (const event of firsts.values()) for (const id of event.pdu.authEvents) frontier.add(id)
+  let frontier = new Set<EventId>(starts)
   while (frontier.size > 0) {
     const loaded = await deps.storage.events.getEvents([...frontier].filter((id) => !seen.has(id)))
     const next = new Set<EventId>()
     for (const [id, event] of loaded) {
       seen.add(id)
-      if (!leaveOut.has(id)) {
-        const json = jsonOf(event.json)
-        if (json !== undefined) out.push(json)
-      }
+      const json = jsonOf(event.json)
+      if (json !== undefined) out.push(json)
       for (const authId of event.pdu.authEvents) if (!seen.has(authId)) next.add(authId)
     }
     frontier = next
@@ -201,7 +210,8 @@ async function authChainOf(
   return out
 }
 
-function jsonOf(text: string): JsonObject | undefined {
+function jsonOf(text: string | undefined): JsonObject | undefined {
+  if (text === undefined) return undefined
   const parsed: unknown = JSON.parse(text)
   return isJsonObject(parsed) ? parsed : undefined
 }

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process'
+import { readFileSync } from 'node:fs'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
@@ -8,6 +9,8 @@ import { freePort } from './free-port.js'
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..')
 const RHIZOME_BIN = join(REPO_ROOT, 'packages/server/bin/rhizome.js')
+/** The Node flags the command's `#!` line runs it with: the server runs here as it runs anywhere. */
+const NODE_FLAGS = nodeFlagsOf(readFileSync(RHIZOME_BIN, 'utf8'))
 const SHUTDOWN_LIMIT_MS = 15_000
 
 export interface HomeserverOptions {
@@ -86,7 +89,8 @@ export class HomeserverProcess {
   /** Starts the process (again) and resolves once it answers HTTP. */
   async launch(): Promise<void> {
     if (this.#child) throw new Error('the homeserver is already running')
-    const child = spawn(process.execPath, [RHIZOME_BIN, 'start', '--config', this.configPath], {
+    const args = [...NODE_FLAGS, RHIZOME_BIN, 'start', '--config', this.configPath]
+    const child = spawn(process.execPath, args, {
       stdio: ['ignore', 'pipe', 'pipe'],
     })
     this.#child = child
@@ -172,4 +176,14 @@ export class HomeserverProcess {
     await this.kill()
     await rm(this.dataDir, { recursive: true, force: true })
   }
+}
+
+/** The flags after `node` in a `#!/usr/bin/env -S node ...` line. */
+export function nodeFlagsOf(script: string): string[] {
+  const shebang = /^#!\S*env -S node((?: --\S+)*)\s*$/m.exec(script.split('\n')[0] ?? '')
+  if (shebang === null) throw new Error('the rhizome command has no `env -S node` line')
+  return (shebang[1] ?? '')
+    .trim()
+    .split(' ')
+    .filter((flag) => flag !== '')
 }

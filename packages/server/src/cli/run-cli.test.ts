@@ -157,7 +157,7 @@ describe('rhizome start', () => {
     expect(result.code).toBe(1)
     expect(result.err).toBe(
       'rhizome start: the configuration has 3 problems:\n' +
-        '  colour: unknown key (expected one of server_name, public_baseurl, listeners, database, data_dir, signing_key_path, registration, rate_limiting, federation, presence, push, media, http, log)\n' +
+        '  colour: unknown key (expected one of server_name, public_baseurl, listeners, database, data_dir, signing_key_path, registration, rate_limiting, federation, presence, push, media, http, web_client, log)\n' +
         '  listeners[0].port: expected an integer 0-65535, got "abc"\n' +
         '  log.level: expected one of trace, debug, info, warn, error, fatal, silent, got "loud"\n',
     )

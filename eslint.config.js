@@ -14,6 +14,7 @@ export default tseslint.config(
           'packages/*/tsconfig.test.json',
           'e2e/tsconfig.json',
           'bench/tsconfig.json',
+          'packages/web/tsconfig.json',
           'tsconfig.tools.json',
         ],
         tsconfigRootDir: import.meta.dirname,

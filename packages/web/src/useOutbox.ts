@@ -1,0 +1,96 @@
+import {
+  ClientEvent,
+  EventStatus,
+  EventType,
+  MsgType,
+  SyncState,
+  type MatrixClient,
+  type TimelineEvents,
+} from 'matrix-js-sdk'
+import { useEffect, useMemo, useState } from 'react'
+import type { TextContent } from './markdown'
+import { Outbox, keyValueOutboxStorage, outboxKey, type OutboxEntry } from './outbox'
+import { PermanentSendError, isRetryableSendError } from './sendErrors'
+
+const RETRY_INTERVAL_MS = 5000
+
+function sdkContent(content: TextContent): TimelineEvents[EventType.RoomMessage] {
+  const { body, formatted_body } = content
+  return formatted_body === undefined
+    ? { msgtype: MsgType.Text, body }
+    : { msgtype: MsgType.Text, body, format: 'org.matrix.custom.html', formatted_body }
+}
+
+async function sendEntry(client: MatrixClient, entry: OutboxEntry): Promise<void> {
+  const room = client.getRoom(entry.roomId)
+  if (room === null) throw new PermanentSendError(`Not in room ${entry.roomId}`)
+  // A failed attempt leaves the SDK's local echo behind, holding the transaction ID; the SDK
+  // refuses that ID for a new event, so the echo itself is sent again.
+  const echo = room.getPendingEvents().find((event) => event.getTxnId() === entry.txnId)
+  if (echo?.status === EventStatus.SENT) return
+  if (echo?.status === EventStatus.NOT_SENT) {
+    await client.resendEvent(echo, room)
+    return
+  }
+  await client.sendEvent(
+    entry.roomId,
+    EventType.RoomMessage,
+    sdkContent(entry.content),
+    entry.txnId,
+  )
+}
+
+export interface OutboxHandle {
+  readonly entries: readonly OutboxEntry[]
+  send(roomId: string, content: TextContent): void
+  readonly rejected: string | undefined
+}
+
+/** Sends messages through a persistent outbox that retries whenever the server may be back. */
+export function useOutbox(client: MatrixClient): OutboxHandle {
+  const [entries, setEntries] = useState<readonly OutboxEntry[]>([])
+  const [rejected, setRejected] = useState<string | undefined>()
+  const outbox = useMemo(
+    () =>
+      new Outbox({
+        storage: keyValueOutboxStorage(localStorage, outboxKey(client.getSafeUserId())),
+        transport: (entry) => sendEntry(client, entry),
+        isRetryable: isRetryableSendError,
+        onChange: setEntries,
+        onRejected: (entry, error) => {
+          const reason = error instanceof Error ? error.message : String(error)
+          setRejected(`Could not send "${entry.content.body}": ${reason}`)
+        },
+      }),
+    [client],
+  )
+
+  useEffect(() => {
+    setEntries(outbox.entries)
+    const flush = (): void => {
+      if (outbox.entries.length > 0) void outbox.flush()
+    }
+    const onSync = (state: SyncState): void => {
+      if (state === SyncState.Prepared || state === SyncState.Syncing) flush()
+    }
+    client.on(ClientEvent.Sync, onSync)
+    window.addEventListener('online', flush)
+    const timer = setInterval(flush, RETRY_INTERVAL_MS)
+    flush()
+    return () => {
+      client.off(ClientEvent.Sync, onSync)
+      window.removeEventListener('online', flush)
+      clearInterval(timer)
+    }
+  }, [client, outbox])
+
+  return {
+    entries,
+    rejected,
+    send(roomId, content) {
+      setRejected(undefined)
+      outbox.enqueue(roomId, content)
+      void outbox.flush()
+    },
+  }
+}

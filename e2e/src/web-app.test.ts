@@ -1,0 +1,123 @@
+/**
+ * The web app in a real browser (Debian's Chromium through playwright-core), served by the real
+ * homeserver at `/`: two people register in two browser profiles, one starts a direct chat with
+ * the other, who accepts, and they exchange messages that each sees decrypted, while the server
+ * holds only ciphertext; a reload keeps the session.
+ */
+import type { Browser, Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { HomeserverProcess } from './harness/homeserver.js'
+import { launchChromium, openApp } from './harness/browser.js'
+
+const PASSWORD = 'a long enough password'
+const UI_TIMEOUT_MS = 20_000
+
+async function register(page: Page, username: string): Promise<void> {
+  await page.getByLabel('Username').fill(username)
+  await page.getByLabel('Password').fill(PASSWORD)
+  await page.getByRole('button', { name: 'Create account' }).click()
+  await page.getByRole('navigation', { name: 'Rooms' }).waitFor({ timeout: UI_TIMEOUT_MS })
+}
+
+async function send(page: Page, text: string): Promise<void> {
+  const composer = page.getByLabel('Message')
+  await composer.fill(text)
+  await composer.press('Enter')
+}
+
+/** Waits until the open room's timeline shows `text`. */
+async function expectInTimeline(page: Page, text: string): Promise<void> {
+  await page
+    .getByRole('list', { name: 'Timeline' })
+    .getByText(text, { exact: false })
+    .first()
+    .waitFor({ timeout: UI_TIMEOUT_MS })
+}
+
+/** The open room's events as the server serves them to the page's user. */
+async function serverCopy(
+  server: HomeserverProcess,
+  page: Page,
+): Promise<{ types: string[]; text: string }> {
+  const storage = await page.context().storageState()
+  const session = storage.origins
+    .flatMap((origin) => origin.localStorage)
+    .find((item) => item.name === 'rhizome.session')
+  const { accessToken } = JSON.parse(session?.value ?? '{}') as { accessToken?: string }
+  const headers = { authorization: `Bearer ${accessToken ?? ''}` }
+  const joined = (await (
+    await fetch(`${server.baseUrl}/_matrix/client/v3/joined_rooms`, { headers })
+  ).json()) as { joined_rooms: string[] }
+  const types: string[] = []
+  let text = ''
+  for (const roomId of joined.joined_rooms) {
+    const response = await fetch(
+      `${server.baseUrl}/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/messages?dir=b&limit=100`,
+      { headers },
+    )
+    const body = (await response.json()) as { chunk: { type: string }[] }
+    types.push(...body.chunk.map((event) => event.type))
+    text += JSON.stringify(body.chunk)
+  }
+  return { types, text }
+}
+
+describe('the web app', () => {
+  let server: HomeserverProcess
+  let browser: Browser
+
+  beforeAll(async () => {
+    server = await HomeserverProcess.start()
+    browser = await launchChromium()
+  }, 60_000)
+
+  afterAll(async () => {
+    await browser.close()
+    await server.destroy()
+  })
+
+  it('lets two people register, start a chat and talk, and keeps the session on reload', async () => {
+    const tag = Date.now().toString(36)
+    const alice = await openApp(browser, server.baseUrl)
+    const bob = await openApp(browser, server.baseUrl)
+    await register(alice.page, `alice${tag}`)
+    await register(bob.page, `bob${tag}`)
+    const bobId = `@bob${tag}:${server.serverName}`
+
+    await alice.page.getByRole('button', { name: 'Start chat' }).click()
+    await alice.page.getByLabel('User ID').fill(bobId)
+    await alice.page.getByRole('button', { name: 'Start', exact: true }).click()
+    await alice.page.getByLabel('Message').waitFor({ timeout: UI_TIMEOUT_MS })
+    await send(alice.page, 'Hello **Bob**, from the browser')
+
+    for (const { page } of [alice, bob]) {
+      await page.getByText('Encryption on').waitFor({ timeout: UI_TIMEOUT_MS })
+    }
+    await bob.page
+      .getByRole('button', { name: /^Accept invite to / })
+      .click({ timeout: UI_TIMEOUT_MS })
+    await expectInTimeline(bob.page, 'from the browser')
+    // Markdown went out as formatted_body and shows as bold.
+    await bob.page
+      .getByRole('list', { name: 'Timeline' })
+      .locator('strong', { hasText: 'Bob' })
+      .first()
+      .waitFor({ timeout: UI_TIMEOUT_MS })
+    await send(bob.page, 'Hi Alice, got it')
+    await expectInTimeline(alice.page, 'got it')
+
+    // What the server stored and serves is ciphertext: the DM was encrypted by default.
+    const stored = await serverCopy(server, alice.page)
+    expect(stored.types).toContain('m.room.encrypted')
+    expect(stored.types).not.toContain('m.room.message')
+    expect(stored.text).not.toContain('from the browser')
+    expect(stored.text).not.toContain('got it')
+
+    await alice.page.reload()
+    await alice.page.getByRole('navigation', { name: 'Rooms' }).waitFor({ timeout: UI_TIMEOUT_MS })
+    expect(await alice.page.getByRole('button', { name: 'Sign in' }).count()).toBe(0)
+
+    expect(alice.console.filter((line) => line.startsWith('page error'))).toEqual([])
+    expect(bob.console.filter((line) => line.startsWith('page error'))).toEqual([])
+  }, 120_000)
+})

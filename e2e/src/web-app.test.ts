@@ -2,14 +2,25 @@
  * The web app in a real browser (Debian's Chromium through playwright-core), served by the real
  * homeserver at `/`: two people register in two browser profiles, one starts a direct chat with
  * the other, who accepts, and they exchange messages that each sees decrypted, while the server
- * holds only ciphertext; a reload keeps the session.
+ * holds only ciphertext; a reload keeps the session. Then the homeserver stops: a message written
+ * meanwhile waits in the outbox, shown as pending, and reaches the other person exactly once when
+ * the server is back. Screenshots of the main views are saved under test-artifacts/web.
  */
+import { mkdirSync } from 'node:fs'
+import { join } from 'node:path'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { HomeserverProcess } from './harness/homeserver.js'
 import { launchChromium, openApp } from './harness/browser.js'
 
 const PASSWORD = 'a long enough password'
+/** Where the views' screenshots go (a CI artefact; the README shows copies in docs/). */
+const SCREENSHOTS = join(import.meta.dirname, '../../test-artifacts/web')
+
+async function screenshot(page: Page, name: string): Promise<void> {
+  mkdirSync(SCREENSHOTS, { recursive: true })
+  await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`) })
+}
 const UI_TIMEOUT_MS = 20_000
 
 async function register(page: Page, username: string): Promise<void> {
@@ -80,6 +91,8 @@ describe('the web app', () => {
     const tag = Date.now().toString(36)
     const alice = await openApp(browser, server.baseUrl)
     const bob = await openApp(browser, server.baseUrl)
+    await alice.page.getByLabel('Username').waitFor({ timeout: UI_TIMEOUT_MS })
+    await screenshot(alice.page, 'sign-in')
     await register(alice.page, `alice${tag}`)
     await register(bob.page, `bob${tag}`)
     const bobId = `@bob${tag}:${server.serverName}`
@@ -105,6 +118,10 @@ describe('the web app', () => {
       .waitFor({ timeout: UI_TIMEOUT_MS })
     await send(bob.page, 'Hi Alice, got it')
     await expectInTimeline(alice.page, 'got it')
+    await screenshot(alice.page, 'conversation')
+    await alice.page.setViewportSize({ width: 375, height: 740 })
+    await screenshot(alice.page, 'conversation-phone')
+    await alice.page.setViewportSize({ width: 1280, height: 720 })
 
     // What the server stored and serves is ciphertext: the DM was encrypted by default.
     const stored = await serverCopy(server, alice.page)
@@ -119,5 +136,49 @@ describe('the web app', () => {
 
     expect(alice.console.filter((line) => line.startsWith('page error'))).toEqual([])
     expect(bob.console.filter((line) => line.startsWith('page error'))).toEqual([])
+  }, 120_000)
+
+  it('queues what is written while the server is down, and delivers it once when it is back', async () => {
+    const tag = `q${Date.now().toString(36)}`
+    const alice = await openApp(browser, server.baseUrl)
+    const bob = await openApp(browser, server.baseUrl)
+    await register(alice.page, `alice${tag}`)
+    await register(bob.page, `bob${tag}`)
+    await alice.page.getByRole('button', { name: 'Start chat' }).click()
+    await alice.page.getByLabel('User ID').fill(`@bob${tag}:${server.serverName}`)
+    await alice.page.getByRole('button', { name: 'Start', exact: true }).click()
+    await send(alice.page, 'before the outage')
+    await bob.page
+      .getByRole('button', { name: /^Accept invite to / })
+      .click({ timeout: UI_TIMEOUT_MS })
+    await expectInTimeline(bob.page, 'before the outage')
+
+    await server.stop()
+    const queued = 'written while the server was down'
+    await send(alice.page, queued)
+    const pending = alice.page
+      .getByRole('list', { name: 'Timeline' })
+      .getByRole('listitem')
+      .filter({ hasText: queued })
+    await pending.getByText(/Waiting for connection|Sending…/).waitFor({ timeout: UI_TIMEOUT_MS })
+    await screenshot(alice.page, 'outbox-pending')
+
+    await server.launch()
+    await expectInTimeline(bob.page, queued)
+    await pending
+      .getByText(/Waiting for connection|Sending…/)
+      .waitFor({ state: 'detached', timeout: UI_TIMEOUT_MS })
+    // Exactly once, on both sides, even after both pages reload from the server.
+    for (const { page } of [alice, bob]) {
+      await page.reload()
+      await page.getByRole('navigation', { name: 'Rooms' }).waitFor({ timeout: UI_TIMEOUT_MS })
+      await page
+        .getByRole('button', { name: /^alice|^bob|^@/ })
+        .first()
+        .click()
+      await expectInTimeline(page, queued)
+      const copies = page.getByRole('list', { name: 'Timeline' }).getByText(queued)
+      expect(await copies.count()).toBe(1)
+    }
   }, 120_000)
 })

@@ -1,9 +1,14 @@
 import { KnownMembership, type MatrixClient, type Room } from 'matrix-js-sdk'
-import { useEffect } from 'react'
-import { Composer } from './Composer'
+import { useEffect, useMemo, useState } from 'react'
+import { Composer, type ComposerMode } from './Composer'
+import { errorText } from './errorText'
 import { messageContent } from './markdown'
+import { editContent, replyContent } from './messageRelations'
+import { react, sendAttachment, unreact } from './roomMessaging'
+import { Timeline, type MessageActions } from './Timeline'
+import { lastEditable, roomEventViews } from './timelineViews'
+import { TYPING_TIMEOUT_MS, TypingNotifier, typingText } from './typing'
 import type { OutboxHandle } from './useOutbox'
-import { Timeline } from './Timeline'
 
 interface Props {
   readonly client: MatrixClient
@@ -15,10 +20,25 @@ interface Props {
   readonly onBack: () => void
 }
 
-/** Marks the newest event as read while the room is on screen. */
+/** Marks the newest event as read while the room is on screen and the window has focus. */
 function useReadReceipt(client: MatrixClient, room: Room, version: number): void {
+  const [focused, setFocused] = useState(() => document.hasFocus())
   useEffect(() => {
-    if (document.visibilityState !== 'visible') return
+    const onFocus = (): void => {
+      setFocused(true)
+    }
+    const onBlur = (): void => {
+      setFocused(false)
+    }
+    window.addEventListener('focus', onFocus)
+    window.addEventListener('blur', onBlur)
+    return () => {
+      window.removeEventListener('focus', onFocus)
+      window.removeEventListener('blur', onBlur)
+    }
+  }, [])
+  useEffect(() => {
+    if (document.visibilityState !== 'visible' || !focused) return
     const events = room.getLiveTimeline().getEvents()
     const newest = events[events.length - 1]
     const newestId = newest?.getId()
@@ -27,11 +47,71 @@ function useReadReceipt(client: MatrixClient, room: Room, version: number): void
     client.sendReadReceipt(newest).catch(() => {
       // A missed receipt only leaves a stale unread count; the next event retries.
     })
-  }, [client, room, version])
+  }, [client, room, version, focused])
 }
 
 export function RoomView({ client, room, name, version, outbox, onBack }: Props) {
   useReadReceipt(client, room, version)
+  const [mode, setMode] = useState<ComposerMode | undefined>()
+  const [failure, setFailure] = useState<string | undefined>()
+  const [uploads, setUploads] = useState<readonly string[]>([])
+  const me = client.getSafeUserId()
+  const views = roomEventViews(client, room, outbox.entries)
+  const typing = typingText(
+    room
+      .getMembers()
+      .filter((member) => member.typing && member.userId !== me)
+      .map((member) => member.name),
+  )
+  const notifier = useMemo(
+    () =>
+      new TypingNotifier((isTyping) => {
+        client.sendTyping(room.roomId, isTyping, TYPING_TIMEOUT_MS).catch(() => {
+          // The indicator is a courtesy; it times out on the server by itself.
+        })
+      }),
+    [client, room],
+  )
+
+  useEffect(() => {
+    setMode(undefined)
+    setFailure(undefined)
+    return () => {
+      notifier.update(false)
+    }
+  }, [room, notifier])
+
+  const report = (what: string) => (caught: unknown) => {
+    setFailure(`${what}: ${errorText(caught)}`)
+  }
+
+  const actions: MessageActions = {
+    onReact(event, key) {
+      if (event.eventId === undefined) return
+      react(client, room.roomId, event.eventId, key).catch(report('Could not react'))
+    },
+    onUnreact(reaction) {
+      if (reaction.myReactionId === undefined) return
+      unreact(client, room.roomId, reaction.myReactionId).catch(
+        report('Could not remove the reaction'),
+      )
+    },
+    onEdit(event) {
+      if (event.eventId !== undefined) {
+        setMode({ kind: 'edit', eventId: event.eventId, body: event.body })
+      }
+    },
+    onReply(event) {
+      if (event.eventId === undefined) return
+      setMode({
+        kind: 'reply',
+        eventId: event.eventId,
+        senderId: event.senderId,
+        senderName: event.senderName,
+      })
+    },
+  }
+
   const membership: string = room.getMyMembership()
   const invited = membership === (KnownMembership.Invite as string)
   const encrypted = room.hasEncryptionStateEvent()
@@ -50,16 +130,54 @@ export function RoomView({ client, room, name, version, outbox, onBack }: Props)
         </p>
       ) : (
         <>
-          <Timeline client={client} room={room} version={version} outbox={outbox.entries} />
-          {outbox.rejected === undefined ? null : (
+          <Timeline client={client} room={room} version={version} views={views} actions={actions} />
+          <p className="typing" aria-live="polite">
+            {[uploads.length === 0 ? '' : `Sending ${uploads.join(', ')}…`, typing]
+              .filter((part) => part !== '')
+              .join(' · ')}
+          </p>
+          {outbox.rejected === undefined && failure === undefined ? null : (
             <p role="alert" className="error">
-              {outbox.rejected}
+              {failure ?? outbox.rejected}
             </p>
           )}
           <Composer
             roomName={name}
+            mode={mode}
             onSend={(text) => {
-              outbox.send(room.roomId, messageContent(text))
+              setFailure(undefined)
+              const content =
+                mode?.kind === 'edit'
+                  ? editContent(mode.eventId, text)
+                  : mode?.kind === 'reply'
+                    ? replyContent(text, mode.eventId, mode.senderId)
+                    : messageContent(text)
+              setMode(undefined)
+              outbox.send(room.roomId, content)
+            }}
+            onCancel={() => {
+              setMode(undefined)
+            }}
+            onEditLast={() => {
+              const last = lastEditable(views, me)
+              if (last?.eventId !== undefined) {
+                setMode({ kind: 'edit', eventId: last.eventId, body: last.body })
+              }
+            }}
+            onAttach={(file) => {
+              setFailure(undefined)
+              setUploads((current) => [...current, file.name])
+              sendAttachment(client, room, file)
+                .catch(report(`Could not send ${file.name}`))
+                .finally(() => {
+                  setUploads((current) => {
+                    const index = current.indexOf(file.name)
+                    return current.filter((_, i) => i !== index)
+                  })
+                })
+            }}
+            onTyping={(isTyping) => {
+              notifier.update(isTyping)
             }}
           />
         </>

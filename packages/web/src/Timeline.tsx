@@ -1,18 +1,30 @@
 import { Direction, type MatrixClient, type Room } from 'matrix-js-sdk'
 import { useCallback, useEffect, useLayoutEffect, useRef, useState } from 'react'
+import { Attachment } from './Attachment'
 import { errorText } from './errorText'
-import { toEventView } from './eventView'
-import type { OutboxEntry } from './outbox'
+import type { ReactionSummary } from './relations'
 import { sanitizeHtml } from './sanitizeHtml'
 import { withDaySeparators, type EventView } from './timelineItems'
+import { isEditable } from './timelineViews'
+
+/** What the user can do to a message from the timeline. */
+export interface MessageActions {
+  readonly onReact: (event: EventView, key: string) => void
+  readonly onUnreact: (reaction: ReactionSummary) => void
+  readonly onEdit: (event: EventView) => void
+  readonly onReply: (event: EventView) => void
+}
 
 interface Props {
   readonly client: MatrixClient
   readonly room: Room
   /** Changes whenever the client has news; only used to know when to render again. */
   readonly version: number
-  readonly outbox: readonly OutboxEntry[]
+  readonly views: readonly EventView[]
+  readonly actions: MessageActions
 }
+
+export const QUICK_REACTIONS = ['👍', '❤️', '😂', '🎉', '😮', '😢', '👀', '✅'] as const
 
 const PAGE_SIZE = 30
 const NEAR_EDGE_PX = 150
@@ -22,44 +34,178 @@ function timeOf(timestamp: number): string {
   return new Date(timestamp).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' })
 }
 
-function eventViews(client: MatrixClient, room: Room, outbox: readonly OutboxEntry[]) {
-  const nameOf = (userId: string): string => room.getMember(userId)?.name ?? userId
-  const pending = room.getPendingEvents()
-  const views = [...room.getLiveTimeline().getEvents(), ...pending].flatMap(
-    (event) => toEventView(event, nameOf) ?? [],
-  )
-  // Messages the SDK is not currently sending are waiting in the outbox for the server.
-  const inFlight = new Set(pending.map((event) => event.getTxnId()))
-  const me = client.getSafeUserId()
-  for (const entry of outbox) {
-    if (entry.roomId !== room.roomId || inFlight.has(entry.txnId)) continue
-    const view: EventView = {
-      key: entry.txnId,
-      senderId: me,
-      senderName: nameOf(me),
-      timestamp: entry.queuedAt,
-      kind: 'message',
-      body: entry.content.body,
-      pending: 'waiting',
-    }
-    views.push(
-      entry.content.formatted_body === undefined
-        ? view
-        : { ...view, html: entry.content.formatted_body },
+function EventBody({
+  client,
+  event,
+}: {
+  readonly client: MatrixClient
+  readonly event: EventView
+}) {
+  if (event.kind === 'message' && event.media !== undefined) {
+    return (
+      <div className="body">
+        <Attachment client={client} media={event.media} />
+      </div>
     )
   }
-  return views
-}
-
-function EventBody({ event }: { readonly event: EventView }) {
+  const edited = event.edited === true ? <span className="edited">(edited)</span> : null
   if (event.kind === 'message' && event.html !== undefined) {
-    return <div className="body" dangerouslySetInnerHTML={{ __html: sanitizeHtml(event.html) }} />
+    return (
+      <div className="body-row">
+        <div className="body" dangerouslySetInnerHTML={{ __html: sanitizeHtml(event.html) }} />
+        {edited}
+      </div>
+    )
   }
   const text = event.emote === true ? `* ${event.senderName} ${event.body}` : event.body
-  return <div className={`body ${event.kind}`}>{text}</div>
+  return (
+    <div className="body-row">
+      <div className={`body ${event.kind}`}>{text}</div>
+      {edited}
+    </div>
+  )
 }
 
-export function Timeline({ client, room, version, outbox }: Props) {
+function Quote({ event }: { readonly event: EventView }) {
+  const quote = event.replyTo
+  if (quote === undefined) return null
+  return (
+    <blockquote className="quote">
+      {quote.senderName === undefined ? (
+        <span className="missing">In reply to a message that is not loaded</span>
+      ) : (
+        <>
+          <span className="sender">{quote.senderName}</span>{' '}
+          {quote.html === undefined ? (
+            <span className="quote-body">{quote.body}</span>
+          ) : (
+            <span
+              className="quote-body"
+              dangerouslySetInnerHTML={{ __html: sanitizeHtml(quote.html) }}
+            />
+          )}
+        </>
+      )}
+    </blockquote>
+  )
+}
+
+interface MessageProps {
+  readonly client: MatrixClient
+  readonly event: EventView
+  readonly actions: MessageActions
+  readonly pickerOpen: boolean
+  readonly onPicker: (open: boolean) => void
+}
+
+function Message({ client, event, actions, pickerOpen, onPicker }: MessageProps) {
+  const me = client.getSafeUserId()
+  const picker = useRef<HTMLDivElement>(null)
+  const reactButton = useRef<HTMLButtonElement>(null)
+
+  // The picker takes focus when it opens, and gives it back to its button when closed by key.
+  useEffect(() => {
+    if (pickerOpen) picker.current?.querySelector('button')?.focus()
+  }, [pickerOpen])
+
+  function closePicker(): void {
+    onPicker(false)
+    reactButton.current?.focus()
+  }
+
+  const canRelate = event.eventId !== undefined && event.kind === 'message'
+  return (
+    <>
+      <Quote event={event} />
+      <EventBody client={client} event={event} />
+      {event.reactions === undefined ? null : (
+        <div className="reactions" role="group" aria-label="Reactions">
+          {event.reactions.map((reaction) => (
+            <button
+              key={reaction.key}
+              type="button"
+              className="reaction secondary"
+              aria-pressed={reaction.mine}
+              aria-label={`${reaction.key} ${reaction.count}`}
+              onClick={() => {
+                if (reaction.mine) actions.onUnreact(reaction)
+                else actions.onReact(event, reaction.key)
+              }}
+            >
+              {reaction.key} {reaction.count}
+            </button>
+          ))}
+        </div>
+      )}
+      {canRelate ? (
+        <div className="actions">
+          <button
+            ref={reactButton}
+            type="button"
+            className="secondary"
+            aria-expanded={pickerOpen}
+            onClick={() => {
+              onPicker(!pickerOpen)
+            }}
+          >
+            React
+          </button>
+          <button
+            type="button"
+            className="secondary"
+            onClick={() => {
+              actions.onReply(event)
+            }}
+          >
+            Reply
+          </button>
+          {isEditable(event, me) ? (
+            <button
+              type="button"
+              className="secondary"
+              onClick={() => {
+                actions.onEdit(event)
+              }}
+            >
+              Edit
+            </button>
+          ) : null}
+        </div>
+      ) : null}
+      {pickerOpen ? (
+        <div
+          ref={picker}
+          className="picker"
+          role="group"
+          aria-label="Pick a reaction"
+          onKeyDown={(e) => {
+            if (e.key === 'Escape') closePicker()
+          }}
+        >
+          {QUICK_REACTIONS.map((key) => (
+            <button
+              key={key}
+              type="button"
+              className="secondary"
+              aria-label={`React with ${key}`}
+              onClick={() => {
+                closePicker()
+                const existing = event.reactions?.find((r) => r.key === key && r.mine)
+                if (existing === undefined) actions.onReact(event, key)
+                else actions.onUnreact(existing)
+              }}
+            >
+              {key}
+            </button>
+          ))}
+        </div>
+      ) : null}
+    </>
+  )
+}
+
+export function Timeline({ client, room, version, views, actions }: Props) {
+  const [picker, setPicker] = useState<string | undefined>()
   const scroller = useRef<HTMLDivElement>(null)
   const fromBottom = useRef(0)
   const firstKey = useRef<string | undefined>(undefined)
@@ -68,7 +214,7 @@ export function Timeline({ client, room, version, outbox }: Props) {
   const [error, setError] = useState<string | undefined>()
   const live = room.getLiveTimeline()
   const canLoadOlder = live.getPaginationToken(Direction.Backward) !== null
-  const items = withDaySeparators(eventViews(client, room, outbox), Date.now())
+  const items = withDaySeparators(views, Date.now())
 
   const loadOlder = useCallback(async () => {
     if (loading) return
@@ -180,7 +326,15 @@ export function Timeline({ client, room, version, outbox }: Props) {
                   </span>
                 )}
               </div>
-              <EventBody event={item.event} />
+              <Message
+                client={client}
+                event={item.event}
+                actions={actions}
+                pickerOpen={picker === item.event.key}
+                onPicker={(open) => {
+                  setPicker(open ? item.event.key : undefined)
+                }}
+              />
             </li>
           ),
         )}

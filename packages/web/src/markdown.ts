@@ -7,6 +7,13 @@ export interface TextContent {
   body: string
   format?: 'org.matrix.custom.html'
   formatted_body?: string
+  'm.new_content'?: TextContent
+  'm.relates_to'?: {
+    rel_type?: 'm.replace'
+    event_id?: string
+    'm.in_reply_to'?: { event_id: string }
+  }
+  'm.mentions'?: { user_ids: string[] }
 }
 
 function escapeHtml(text: string): string {

@@ -1,6 +1,32 @@
+import type { EncryptedFile } from './attachments'
+import type { ReactionSummary } from './relations'
+
+/** An attachment: where it is, plain (`url`) or encrypted (`file`). */
+export interface MediaView {
+  readonly kind: 'image' | 'file'
+  readonly name: string
+  readonly mimetype?: string
+  /** Pixel size from the event, so the timeline keeps its place while the image loads. */
+  readonly width?: number
+  readonly height?: number
+  readonly url?: string
+  readonly file?: EncryptedFile
+}
+
+/** The message a reply answers, as far as the timeline knows it. */
+export interface QuoteView {
+  readonly eventId: string
+  readonly senderName?: string
+  readonly body?: string
+  /** Unsanitised org.matrix.custom.html of the quoted message, when it had it. */
+  readonly html?: string
+}
+
 /** One event as the timeline shows it, independent of the SDK's event model. */
 export interface EventView {
   readonly key: string
+  /** The server's event ID, once the event has one. */
+  readonly eventId?: string
   readonly senderId: string
   readonly senderName: string
   readonly timestamp: number
@@ -11,6 +37,10 @@ export interface EventView {
   readonly emote?: boolean
   /** Set while the message has not reached the homeserver yet. */
   readonly pending?: 'sending' | 'waiting'
+  readonly edited?: boolean
+  readonly reactions?: readonly ReactionSummary[]
+  readonly replyTo?: QuoteView
+  readonly media?: MediaView
 }
 
 export type TimelineItem =

@@ -2,6 +2,7 @@ import {
   ClientEvent,
   MatrixEventEvent,
   RoomEvent,
+  RoomMemberEvent,
   RoomStateEvent,
   type MatrixClient,
 } from 'matrix-js-sdk'
@@ -21,6 +22,7 @@ const CLIENT_EVENTS = [
   RoomEvent.MyMembership,
   RoomEvent.Receipt,
   RoomStateEvent.Members,
+  RoomMemberEvent.Typing,
   MatrixEventEvent.Decrypted,
 ] as const
 

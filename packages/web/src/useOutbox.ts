@@ -3,6 +3,7 @@ import {
   EventStatus,
   EventType,
   MsgType,
+  RelationType,
   SyncState,
   type MatrixClient,
   type TimelineEvents,
@@ -14,11 +15,39 @@ import { PermanentSendError, isRetryableSendError } from './sendErrors'
 
 const RETRY_INTERVAL_MS = 5000
 
+interface SdkText {
+  msgtype: MsgType.Text
+  body: string
+  format?: 'org.matrix.custom.html'
+  formatted_body?: string
+}
+
+function textContent(content: TextContent): SdkText {
+  const text: SdkText = { msgtype: MsgType.Text, body: content.body }
+  if (content.formatted_body !== undefined) {
+    text.format = 'org.matrix.custom.html'
+    text.formatted_body = content.formatted_body
+  }
+  return text
+}
+
 function sdkContent(content: TextContent): TimelineEvents[EventType.RoomMessage] {
-  const { body, formatted_body } = content
-  return formatted_body === undefined
-    ? { msgtype: MsgType.Text, body }
-    : { msgtype: MsgType.Text, body, format: 'org.matrix.custom.html', formatted_body }
+  const text = textContent(content)
+  const relation = content['m.relates_to']
+  const replacement = content['m.new_content']
+  if (relation?.rel_type === 'm.replace' && relation.event_id !== undefined && replacement) {
+    return {
+      ...text,
+      'm.new_content': textContent(replacement),
+      'm.relates_to': { rel_type: RelationType.Replace, event_id: relation.event_id },
+    }
+  }
+  const mentions = content['m.mentions']
+  const withMentions = mentions === undefined ? text : { ...text, 'm.mentions': mentions }
+  const inReplyTo = relation?.['m.in_reply_to']
+  return inReplyTo === undefined
+    ? withMentions
+    : { ...withMentions, 'm.relates_to': { 'm.in_reply_to': { event_id: inReplyTo.event_id } } }
 }
 
 async function sendEntry(client: MatrixClient, entry: OutboxEntry): Promise<void> {

@@ -2,7 +2,8 @@
  * The web app in a real browser (Debian's Chromium through playwright-core), served by the real
  * homeserver at `/`: two people register in two browser profiles, one starts a direct chat with
  * the other, who accepts, and they exchange messages that each sees decrypted, while the server
- * holds only ciphertext; a reload keeps the session. Then the homeserver stops: a message written
+ * holds only ciphertext, with a reaction, an edit, a reply and an image; a reload keeps the
+ * session. Then the homeserver stops: a message written
  * meanwhile waits in the outbox, shown as pending, and reaches the other person exactly once when
  * the server is back. Screenshots of the main views are saved under test-artifacts/web.
  */
@@ -14,6 +15,9 @@ import { HomeserverProcess } from './harness/homeserver.js'
 import { launchChromium, openApp } from './harness/browser.js'
 
 const PASSWORD = 'a long enough password'
+/** A 1x1 PNG. */
+const PIXEL_PNG =
+  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=='
 /** Where the views' screenshots go (a CI artefact; the README shows copies in docs/). */
 const SCREENSHOTS = join(import.meta.dirname, '../../test-artifacts/web')
 
@@ -118,6 +122,44 @@ describe('the web app', () => {
       .waitFor({ timeout: UI_TIMEOUT_MS })
     await send(bob.page, 'Hi Alice, got it')
     await expectInTimeline(alice.page, 'got it')
+    // A reaction, an edit, a reply and an image, each seen by the other side.
+    const aliceMessage = (page: Page) =>
+      page
+        .getByRole('list', { name: 'Timeline' })
+        .getByRole('listitem')
+        .filter({ hasText: 'from the browser' })
+    await aliceMessage(bob.page).getByRole('button', { name: 'React', exact: true }).click()
+    await bob.page.getByRole('button', { name: 'React with 👍' }).click()
+    await aliceMessage(alice.page)
+      .getByRole('button', { name: '👍 1' })
+      .waitFor({ timeout: UI_TIMEOUT_MS })
+
+    await aliceMessage(alice.page).getByRole('button', { name: 'Edit', exact: true }).click()
+    const composer = alice.page.getByLabel('Message')
+    await composer.fill('Hello **Bob**, from the browser, edited')
+    await composer.press('Enter')
+    await aliceMessage(bob.page).getByText('(edited)').waitFor({ timeout: UI_TIMEOUT_MS })
+    await expectInTimeline(bob.page, 'from the browser, edited')
+
+    await aliceMessage(bob.page).getByRole('button', { name: 'Reply', exact: true }).click()
+    await bob.page.getByText(/^Replying to /).waitFor({ timeout: UI_TIMEOUT_MS })
+    await send(bob.page, 'a reply to that')
+    const reply = alice.page
+      .getByRole('list', { name: 'Timeline' })
+      .getByRole('listitem')
+      .filter({ hasText: 'a reply to that' })
+    await reply
+      .locator('blockquote', { hasText: 'from the browser, edited' })
+      .waitFor({ timeout: UI_TIMEOUT_MS })
+
+    await alice.page.getByLabel('Attach file').setInputFiles({
+      name: 'pixel.png',
+      mimeType: 'image/png',
+      buffer: Buffer.from(PIXEL_PNG, 'base64'),
+    })
+    const image = bob.page.getByRole('list', { name: 'Timeline' }).getByAltText('pixel.png')
+    await image.waitFor({ timeout: UI_TIMEOUT_MS })
+    expect(await image.getAttribute('src')).toMatch(/^blob:/)
     await screenshot(alice.page, 'conversation')
     await alice.page.setViewportSize({ width: 375, height: 740 })
     await screenshot(alice.page, 'conversation-phone')

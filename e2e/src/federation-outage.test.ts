@@ -93,6 +93,7 @@ describe('an outage of one of three servers', () => {
     // 3. B comes back; its user sees everything, and its last words arrive.
     const restarted = Date.now()
     await b.server.launch()
+    const upMs = Date.now() - restarted
     bob = clientFor(b.server.baseUrl, bobAccount)
     clients.push(bob)
     await startSyncing(bob)
@@ -127,7 +128,10 @@ describe('an outage of one of three servers', () => {
       })
     }
     const catchUpMs = Date.now() - restarted
-    console.info(`catch-up after the restart of B: ${catchUpMs} ms for ${MESSAGES} messages`)
+    console.info(
+      `catch-up after the restart of B: ${catchUpMs} ms for ${MESSAGES} messages ` +
+        `(B answered HTTP after ${upMs} ms)`,
+    )
 
     // 4. Nobody sees a duplicate.
     for (const list of [seen, messageBodies(alice, roomId), messageBodies(carol, roomId)]) {

@@ -2,7 +2,9 @@ import type { MatrixClient } from 'matrix-js-sdk'
 import { useState } from 'react'
 import { RoomList } from './RoomList'
 import { RoomView } from './RoomView'
+import { connectionBanner, serverLabel } from './connection'
 import { roomSummaries } from './roomSummaries'
+import { useConnection } from './useConnection'
 import { useClientUpdates } from './useClientUpdates'
 import { useOutbox } from './useOutbox'
 
@@ -14,7 +16,9 @@ interface Props {
 
 export function Messenger({ client, cryptoProblem, onSignOut }: Props) {
   const version = useClientUpdates(client)
-  const outbox = useOutbox(client)
+  const { connection, onRequestFailed } = useConnection(client)
+  const outbox = useOutbox(client, onRequestFailed)
+  const banner = connectionBanner(connection, serverLabel(client.getHomeserverUrl()))
   const [selectedRoomId, setSelectedRoomId] = useState<string | undefined>()
   const rooms = roomSummaries(client)
   const selected = selectedRoomId === undefined ? null : client.getRoom(selectedRoomId)
@@ -30,6 +34,11 @@ export function Messenger({ client, cryptoProblem, onSignOut }: Props) {
         <button type="button" className="secondary" onClick={onSignOut}>
           Sign out
         </button>
+        {banner === undefined ? null : (
+          <p role="status" className="connection-banner">
+            {banner}
+          </p>
+        )}
       </header>
       <RoomList
         client={client}

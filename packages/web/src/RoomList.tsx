@@ -1,6 +1,7 @@
 import type { MatrixClient } from 'matrix-js-sdk'
 import { useState, type SubmitEvent } from 'react'
 import { errorText } from './errorText'
+import { ExploreRooms } from './ExploreRooms'
 import {
   acceptInvite,
   createPrivateRoom,
@@ -53,6 +54,7 @@ export function RoomList({ client, rooms, selectedRoomId, onSelect }: Props) {
   const [value, setValue] = useState('')
   const [busy, setBusy] = useState(false)
   const [error, setError] = useState<string | undefined>()
+  const [exploring, setExploring] = useState(false)
 
   async function run(work: () => Promise<string | undefined>): Promise<void> {
     setBusy(true)
@@ -107,7 +109,26 @@ export function RoomList({ client, rooms, selectedRoomId, onSelect }: Props) {
             {ACTIONS[key].toggle}
           </button>
         ))}
+        <button
+          type="button"
+          className="secondary"
+          aria-expanded={exploring}
+          onClick={() => {
+            setExploring(!exploring)
+          }}
+        >
+          Explore rooms
+        </button>
       </div>
+      {exploring ? (
+        <ExploreRooms
+          client={client}
+          onJoined={(roomId) => {
+            setExploring(false)
+            onSelect(roomId)
+          }}
+        />
+      ) : null}
       {current === undefined ? null : (
         <form className="room-action-form" onSubmit={onSubmit} aria-label={current.toggle}>
           <label>

@@ -1,6 +1,9 @@
 import { KnownMembership, type MatrixClient, type Room } from 'matrix-js-sdk'
 import { useEffect, useMemo, useState } from 'react'
 import { Composer, type ComposerMode } from './Composer'
+import { MembersPanel } from './MembersPanel'
+import { withMentions, type Mentionable } from './mentions'
+import { RoomSettings } from './RoomSettings'
 import { errorText } from './errorText'
 import { messageContent } from './markdown'
 import { editContent, replyContent } from './messageRelations'
@@ -55,6 +58,7 @@ export function RoomView({ client, room, name, version, outbox, onBack }: Props)
   const [mode, setMode] = useState<ComposerMode | undefined>()
   const [failure, setFailure] = useState<string | undefined>()
   const [uploads, setUploads] = useState<readonly string[]>([])
+  const [panel, setPanel] = useState<'members' | 'settings' | undefined>()
   const me = client.getSafeUserId()
   const views = roomEventViews(client, room, outbox.entries)
   const typing = typingText(
@@ -115,6 +119,10 @@ export function RoomView({ client, room, name, version, outbox, onBack }: Props)
   const membership: string = room.getMyMembership()
   const invited = membership === (KnownMembership.Invite as string)
   const encrypted = room.hasEncryptionStateEvent()
+  const mentionable: Mentionable[] = room
+    .getJoinedMembers()
+    .filter((member) => member.userId !== me)
+    .map((member) => ({ userId: member.userId, name: member.name }))
   return (
     <section className="room-view" aria-label={name}>
       <header>
@@ -123,7 +131,33 @@ export function RoomView({ client, room, name, version, outbox, onBack }: Props)
         </button>
         <h2>{name}</h2>
         <span className="room-flag">{encrypted ? 'Encrypted' : 'Not encrypted'}</span>
+        {invited ? null : (
+          <span className="room-tools">
+            <button
+              type="button"
+              className="secondary"
+              aria-expanded={panel === 'members'}
+              onClick={() => {
+                setPanel((open) => (open === 'members' ? undefined : 'members'))
+              }}
+            >
+              Members
+            </button>
+            <button
+              type="button"
+              className="secondary"
+              aria-expanded={panel === 'settings'}
+              onClick={() => {
+                setPanel((open) => (open === 'settings' ? undefined : 'settings'))
+              }}
+            >
+              Settings
+            </button>
+          </span>
+        )}
       </header>
+      {panel === 'members' && !invited ? <MembersPanel client={client} room={room} /> : null}
+      {panel === 'settings' && !invited ? <RoomSettings client={client} room={room} /> : null}
       {invited ? (
         <p className="notice">
           You have been invited to this room. Accept or decline the invite in the room list.
@@ -144,14 +178,19 @@ export function RoomView({ client, room, name, version, outbox, onBack }: Props)
           <Composer
             roomName={name}
             mode={mode}
-            onSend={(text) => {
+            members={mentionable}
+            onSend={(text, mentions) => {
               setFailure(undefined)
+              // An edit keeps the mentions of the message it changes.
               const content =
                 mode?.kind === 'edit'
                   ? editContent(mode.eventId, text)
-                  : mode?.kind === 'reply'
-                    ? replyContent(text, mode.eventId, mode.senderId)
-                    : messageContent(text)
+                  : withMentions(
+                      mode?.kind === 'reply'
+                        ? replyContent(text, mode.eventId, mode.senderId)
+                        : messageContent(text),
+                      mentions,
+                    )
               setMode(undefined)
               outbox.send(room.roomId, content)
             }}

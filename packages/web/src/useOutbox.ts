@@ -8,7 +8,7 @@ import {
   type MatrixClient,
   type TimelineEvents,
 } from 'matrix-js-sdk'
-import { useEffect, useMemo, useState } from 'react'
+import { useEffect, useMemo, useRef, useState } from 'react'
 import type { TextContent } from './markdown'
 import { Outbox, keyValueOutboxStorage, outboxKey, type OutboxEntry } from './outbox'
 import { PermanentSendError, isRetryableSendError } from './sendErrors'
@@ -76,14 +76,26 @@ export interface OutboxHandle {
 }
 
 /** Sends messages through a persistent outbox that retries whenever the server may be back. */
-export function useOutbox(client: MatrixClient): OutboxHandle {
+export function useOutbox(
+  client: MatrixClient,
+  onFailure: (error: unknown) => void = () => undefined,
+): OutboxHandle {
+  const failure = useRef(onFailure)
+  failure.current = onFailure
   const [entries, setEntries] = useState<readonly OutboxEntry[]>([])
   const [rejected, setRejected] = useState<string | undefined>()
   const outbox = useMemo(
     () =>
       new Outbox({
         storage: keyValueOutboxStorage(localStorage, outboxKey(client.getSafeUserId())),
-        transport: (entry) => sendEntry(client, entry),
+        transport: async (entry) => {
+          try {
+            await sendEntry(client, entry)
+          } catch (error) {
+            failure.current(error)
+            throw error
+          }
+        },
         isRetryable: isRetryableSendError,
         onChange: setEntries,
         onRejected: (entry, error) => {

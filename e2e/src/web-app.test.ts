@@ -3,7 +3,7 @@
  * homeserver at `/`: two people register in two browser profiles, one starts a direct chat with
  * the other, who accepts, and they exchange messages that each sees decrypted, while the server
  * holds only ciphertext, with a reaction, an edit, a reply and an image; a reload keeps the
- * session. Then the homeserver stops: a message written
+ * session. Then the homeserver stops: a banner says it cannot be reached, and a message written
  * meanwhile waits in the outbox, shown as pending, and reaches the other person exactly once when
  * the server is back. Screenshots of the main views are saved under test-artifacts/web.
  */
@@ -203,10 +203,15 @@ describe('the web app', () => {
       .getByRole('listitem')
       .filter({ hasText: queued })
     await pending.getByText(/Waiting for connection|Sending…/).waitFor({ timeout: UI_TIMEOUT_MS })
+    // The app says the server cannot be reached, and what was loaded stays readable.
+    const banner = alice.page.getByRole('status').filter({ hasText: /^Can't reach / })
+    await banner.waitFor({ timeout: UI_TIMEOUT_MS })
+    await expectInTimeline(alice.page, 'before the outage')
     await screenshot(alice.page, 'outbox-pending')
 
     await server.launch()
     await expectInTimeline(bob.page, queued)
+    await banner.waitFor({ state: 'detached', timeout: UI_TIMEOUT_MS })
     await pending
       .getByText(/Waiting for connection|Sending…/)
       .waitFor({ state: 'detached', timeout: UI_TIMEOUT_MS })

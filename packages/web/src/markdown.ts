@@ -16,7 +16,8 @@ export interface TextContent {
   'm.mentions'?: { user_ids: string[] }
 }
 
-function escapeHtml(text: string): string {
+/** Text made safe to put in HTML, as text or in a quoted attribute. */
+export function escapeHtml(text: string): string {
   return text
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')

@@ -1,4 +1,4 @@
-import type { TextContent } from './markdown'
+import { escapeHtml, type TextContent } from './markdown'
 
 export interface Mentionable {
   readonly userId: string
@@ -58,14 +58,6 @@ export function insertMention(
 
 export function mentionLink(userId: string): string {
   return `https://matrix.to/#/${userId}`
-}
-
-function escapeHtml(text: string): string {
-  return text
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
 }
 
 /** Replaces the first occurrence of `needle` outside tags and links with `replacement`. */

@@ -55,6 +55,49 @@ function next(
   return pdu
 }
 
+/**
+ * Takes `pdu` in a transaction from REMOTE, whose server answers a request with what `answer`
+ * gives for its path and query (404 for undefined); resolves to the transaction's result and the
+ * paths asked.
+ */
+async function receiveFromRemote(
+  storage: Storage,
+  pdu: Pdu,
+  answer: (path: string, eventId: string | undefined) => JsonObject | undefined,
+): Promise<{ result: { pdus: Record<string, unknown> }; asked: string[] }> {
+  const asked: string[] = []
+  const requester: Pick<FederationRequester, 'request'> = {
+    request: (_server, _method, path, _body, options) => {
+      asked.push(path)
+      const eventId = options?.query?.['event_id']
+      const body = answer(path, typeof eventId === 'string' ? eventId : undefined)
+      if (body !== undefined) return Promise.resolve({ ok: true, value: { status: 200, body } })
+      return Promise.resolve({
+        ok: false,
+        error: { kind: 'http', status: 404, body: null, message: 'status 404' },
+      })
+    },
+  }
+  const deps = {
+    storage,
+    pdus: new PduLoader(storage.events),
+    crypto,
+    keys: knownKeys({ [REMOTE.name]: REMOTE.key }),
+    roomRules: storedRoomRules(storage),
+    requester,
+  }
+  const txn = must(
+    parseTransaction({
+      origin: REMOTE.name,
+      origin_server_ts: Date.now(),
+      pdus: [pdu.json],
+      edus: [],
+    }),
+  )
+  const result = must(await receiveTransaction(deps, REMOTE.name as ServerName, txn))
+  return { result, asked }
+}
+
 describe.each(roomTestStorages())('an event after a gap ($name)', (kind) => {
   const open = useRoomStorage(kind)
 
@@ -101,41 +144,15 @@ describe.each(roomTestStorages())('an event after a gap ($name)', (kind) => {
     )
     const before = [...state].map(([, , id]) => id)
     const hello = next(rules, roomId, state, carolJoin, carol, 'm.room.message', { body: 'hi' })
-    const asked: string[] = []
-    const requester: Pick<FederationRequester, 'request'> = {
-      request: (_server, _method, path, _body, options) => {
-        asked.push(path)
-        const answer = (body: JsonObject) =>
-          Promise.resolve({ ok: true as const, value: { status: 200, body } })
-        if (path.includes('/state_ids/') && options?.query?.['event_id'] === hello.eventId) {
-          return answer({ pdu_ids: before, auth_chain_ids: [] })
-        }
-        if (path.endsWith(`/event/${encodeURIComponent(carolJoin.eventId)}`)) {
-          return answer({ origin: REMOTE.name, origin_server_ts: 1, pdus: [carolJoin.json] })
-        }
-        return Promise.resolve({
-          ok: false as const,
-          error: { kind: 'http' as const, status: 404, body: null, message: 'status 404' },
-        })
-      },
-    }
-    const deps = {
-      storage,
-      pdus: new PduLoader(storage.events),
-      crypto,
-      keys: knownKeys({ [REMOTE.name]: REMOTE.key }),
-      roomRules: storedRoomRules(storage),
-      requester,
-    }
-    const txn = must(
-      parseTransaction({
-        origin: REMOTE.name,
-        origin_server_ts: Date.now(),
-        pdus: [hello.json],
-        edus: [],
-      }),
-    )
-    const result = must(await receiveTransaction(deps, REMOTE.name as ServerName, txn))
+    const { result, asked } = await receiveFromRemote(storage, hello, (path, eventId) => {
+      if (path.includes('/state_ids/') && eventId === hello.eventId) {
+        return { pdu_ids: before, auth_chain_ids: [] }
+      }
+      if (path.endsWith(`/event/${encodeURIComponent(carolJoin.eventId)}`)) {
+        return { origin: REMOTE.name, origin_server_ts: 1, pdus: [carolJoin.json] }
+      }
+      return undefined
+    })
     expect(result.pdus).toEqual({ [hello.eventId]: {} })
     expect(asked.some((p) => p.includes('/get_missing_events/'))).toBe(true)
     expect(asked.some((p) => p.includes('/state_ids/'))).toBe(true)
@@ -181,42 +198,15 @@ describe.each(roomTestStorages())('an event after a gap ($name)', (kind) => {
       if (join === undefined) throw new Error(`no event ${id}`)
       return join.json
     }
-    const asked: string[] = []
-    const requester: Pick<FederationRequester, 'request'> = {
-      request: (_server, _method, path, _body, options) => {
-        asked.push(path)
-        const answer = (body: JsonObject) =>
-          Promise.resolve({ ok: true as const, value: { status: 200, body } })
-        const atHello = options?.query?.['event_id'] === hello.eventId
-        if (path.includes('/state_ids/') && atHello) {
-          return answer({ pdu_ids: stateIds, auth_chain_ids: [] })
-        }
-        if (path.includes('/state/') && atHello) {
-          return answer({ pdus: stateJson, auth_chain: [] })
-        }
-        return Promise.resolve({
-          ok: false as const,
-          error: { kind: 'http' as const, status: 404, body: null, message: 'status 404' },
-        })
-      },
-    }
-    const deps = {
-      storage,
-      pdus: new PduLoader(storage.events),
-      crypto,
-      keys: knownKeys({ [REMOTE.name]: REMOTE.key }),
-      roomRules: storedRoomRules(storage),
-      requester,
-    }
-    const txn = must(
-      parseTransaction({
-        origin: REMOTE.name,
-        origin_server_ts: Date.now(),
-        pdus: [hello.json],
-        edus: [],
-      }),
-    )
-    const result = must(await receiveTransaction(deps, REMOTE.name as ServerName, txn))
+    const { result, asked } = await receiveFromRemote(storage, hello, (path, eventId) => {
+      if (path.includes('/state_ids/') && eventId === hello.eventId) {
+        return { pdu_ids: stateIds, auth_chain_ids: [] }
+      }
+      if (path.includes('/state/') && eventId === hello.eventId) {
+        return { pdus: stateJson, auth_chain: [] }
+      }
+      return undefined
+    })
     expect(result.pdus).toEqual({ [hello.eventId]: {} })
     expect(asked.filter((p) => p.includes('/state/'))).toHaveLength(1)
     expect(asked.some((p) => p.includes('/event/'))).toBe(false)

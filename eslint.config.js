@@ -41,7 +41,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['*.js', 'packages/*/bin/*.js'],
+    files: ['*.js', 'packages/*/bin/*.js', 'packages/*/scripts/*.mjs'],
     ...tseslint.configs.disableTypeChecked,
   },
 )

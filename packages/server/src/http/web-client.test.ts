@@ -1,4 +1,6 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { get as httpGet, type IncomingHttpHeaders } from 'node:http'
+import { brotliCompressSync, brotliDecompressSync, gunzipSync, gzipSync } from 'node:zlib'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { ok } from '@rhizome/core'
@@ -24,6 +26,8 @@ describe('the web app beside the API', () => {
     mkdirSync(join(dir, 'assets'))
     writeFileSync(join(dir, 'index.html'), INDEX)
     writeFileSync(join(dir, 'assets', 'app-1a2b3c.js'), SCRIPT)
+    writeFileSync(join(dir, 'assets', 'app-1a2b3c.js.br'), brotliCompressSync(SCRIPT))
+    writeFileSync(join(dir, 'assets', 'app-1a2b3c.js.gz'), gzipSync(SCRIPT))
     writeFileSync(join(dir, '.env'), 'SECRET=1')
     server = await startTestServer({ routes: [versions], services: {}, webClientDir: dir })
   })
@@ -51,6 +55,31 @@ describe('the web app beside the API', () => {
     expect(response.headers.get('content-type')).toMatch(/javascript/)
     expect(response.headers.get('cache-control')).toBe('public, max-age=31536000, immutable')
     expect(await response.text()).toBe(SCRIPT)
+  })
+
+  it('sends the build’s compressed copy to a browser that accepts it', async () => {
+    const url = `${server.url}/assets/app-1a2b3c.js`
+    const get = (acceptEncoding: string) =>
+      new Promise<{ headers: IncomingHttpHeaders; body: Buffer }>((resolve, reject) => {
+        httpGet(url, { headers: { 'accept-encoding': acceptEncoding } }, (response) => {
+          const chunks: Buffer[] = []
+          response.on('data', (chunk: Buffer) => chunks.push(chunk))
+          response.on('end', () => {
+            resolve({ headers: response.headers, body: Buffer.concat(chunks) })
+          })
+        }).on('error', reject)
+      })
+    const br = await get('br, gzip')
+    expect(br.headers['content-encoding']).toBe('br')
+    expect(br.headers['vary']).toMatch(/accept-encoding/i)
+    expect(br.headers['cache-control']).toBe('public, max-age=31536000, immutable')
+    expect(brotliDecompressSync(br.body).toString()).toBe(SCRIPT)
+    const gz = await get('gzip')
+    expect(gz.headers['content-encoding']).toBe('gzip')
+    expect(gunzipSync(gz.body).toString()).toBe(SCRIPT)
+    const plain = await get('identity')
+    expect(plain.headers['content-encoding']).toBeUndefined()
+    expect(plain.body.toString()).toBe(SCRIPT)
   })
 
   it('keeps the API and Matrix errors for everything else', async () => {

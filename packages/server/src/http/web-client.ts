@@ -9,6 +9,8 @@
  *   homeserver (`connect-src` over http(s)), runs WebAssembly for its end-to-end encryption and
  *   shows media it fetched itself (blob: URLs), and may not be framed.
  *
+ * - A Brotli or gzip copy made by the build is sent to browsers that accept it.
+ *
  * Only the files found at startup are served (one route each); anything else keeps the server's
  * 404 M_UNRECOGNIZED.
  */
@@ -53,6 +55,9 @@ export async function registerWebClient(app: FastifyInstance, dir: string): Prom
     index: ['index.html'],
     cacheControl: false,
     dotfiles: 'ignore',
+    // The build writes .br and .gz copies (packages/web/scripts/compress.mjs): a browser that
+    // accepts one gets it, the others the file as it is.
+    preCompressed: true,
     setHeaders: (reply: FastifyReply, path: string) => {
       const hashed = path.startsWith(join(dir, 'assets'))
       reply.header('cache-control', hashed ? IMMUTABLE : REVALIDATE)

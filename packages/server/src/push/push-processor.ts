@@ -231,6 +231,7 @@ export class PushProcessor {
     const roomActions: NewRoomPushAction[] = []
     const reads: ReadPositionUpdate[] = []
     const notified: Notified[] = []
+    const roomNotified: RoomNotified[] = []
     let reached = position
     let evaluations = 0
     let complete = events.length < this.#batchEvents
@@ -248,17 +249,14 @@ export class PushProcessor {
         if (action.notify) notified.push({ action, event })
       }
       if (outcome.roomAction !== undefined) {
-        const { roomAction } = outcome
-        roomActions.push(roomAction)
-        for (const userId of outcome.sharing) {
-          notified.push({ action: storedFor(roomAction, userId), event })
-        }
+        roomActions.push(outcome.roomAction)
+        roomNotified.push({ action: outcome.roomAction, users: outcome.sharing, event })
       }
       reads.push(...outcome.reads)
       reached = at
     }
     if (complete) reached = upTo
-    return { batch: { position: reached, actions, roomActions, reads }, notified }
+    return { batch: { position: reached, actions, roomActions, reads }, notified, roomNotified }
   }
 
   async #evaluateEvent(event: StoredEvent, at: number): Promise<EventOutcome> {
@@ -398,7 +396,16 @@ export class PushProcessor {
   async #deliver(evaluated: EvaluatedBatch): Promise<void> {
     const pusher = this.#pusher
     if (pusher === undefined) return
-    const wanted = evaluated.notified.filter((n) => pusher.wants(n.action.userId))
+    // A room action is spread over its users here, for the pusher's users only: never per member
+    // on the evaluation path.
+    const wanted = [
+      ...evaluated.notified.filter((n) => pusher.wants(n.action.userId)),
+      ...evaluated.roomNotified.flatMap(({ action, users, event }) =>
+        users
+          .filter((userId) => pusher.wants(userId))
+          .map((userId) => ({ action: storedFor(action, userId), event })),
+      ),
+    ].sort((a, b) => a.action.streamPosition - b.action.streamPosition)
     if (wanted.length === 0) return
     try {
       const out: PushedNotification[] = []
@@ -445,9 +452,18 @@ interface EventOutcome {
   readonly evaluated: number
 }
 
+/** A room action and the recipients it notifies. */
+interface RoomNotified {
+  readonly action: NewRoomPushAction
+  readonly users: readonly UserId[]
+  readonly event: StoredEvent
+}
+
 interface EvaluatedBatch {
   readonly batch: PushBatch
+  /** The users notified by an outcome of their own. */
   readonly notified: readonly Notified[]
+  readonly roomNotified: readonly RoomNotified[]
 }
 
 /** The event as push rules see it: the PDU with its ID and room ID. */

@@ -55,16 +55,31 @@ export const notificationsSql = (onlyHighlight: boolean): string => {
   ) n ORDER BY n.stream_position DESC LIMIT $3`
 }
 
+/** The read being raised, as SQL expressions of the query that asks. */
+export interface ReadColumns {
+  readonly user: string
+  readonly room: string
+  readonly thread: string
+  /** The position it is raised to. */
+  readonly position: string
+}
+
 /**
- * Whether raising $1's read position in room $2 to $3 from $4 passes an action that may count
- * for them: their own that notifies, or a room action of an event they did not send (taken to
- * count: telling a user whose count did not change is harmless, missing one is not).
+ * Whether raising a read position passes an action that may count for its user: their own
+ * that notifies, or a room action of an event they did not send (taken to count: telling a
+ * user whose count did not change is harmless, missing one is not). The range starts at the
+ * read position held now for that thread.
  */
-export const READ_PASSES_ACTIONS = `SELECT CASE WHEN EXISTS (SELECT 1 FROM push_actions p
-      WHERE p.user_id = $1 AND p.room_id = $2 AND p.stream_position <= $3
-        AND p.stream_position > $4 AND p.notify)
-    OR EXISTS (SELECT 1 FROM push_room_actions r
-      JOIN events e ON e.stream_position = r.stream_position
-      WHERE r.room_id = $2 AND r.stream_position <= $3 AND r.stream_position > $4
-        AND e.sender <> $1)
-  THEN 1 ELSE 0 END AS passes`
+export function readPassesActions(read: ReadColumns): string {
+  const since = `COALESCE((SELECT held.position FROM read_positions held
+      WHERE held.user_id = ${read.user} AND held.room_id = ${read.room}
+        AND held.thread_id = ${read.thread}), 0)`
+  // Aliases unlike any of the asking query's, whose columns the expressions name.
+  return `(EXISTS (SELECT 1 FROM push_actions own
+      WHERE own.user_id = ${read.user} AND own.room_id = ${read.room} AND own.notify
+        AND own.stream_position <= ${read.position} AND own.stream_position > ${since})
+    OR EXISTS (SELECT 1 FROM push_room_actions shared
+      JOIN events e ON e.stream_position = shared.stream_position
+      WHERE shared.room_id = ${read.room} AND e.sender <> ${read.user}
+        AND shared.stream_position <= ${read.position} AND shared.stream_position > ${since}))`
+}

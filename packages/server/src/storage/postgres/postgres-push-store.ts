@@ -22,10 +22,23 @@ import type {
   UnreadCount,
 } from '../push-store.js'
 import { CountChanges } from '../engine/count-changes.js'
-import { notificationsSql, UNREAD_BY_THREAD, UNREAD_IN_THREAD } from '../engine/push-action-sql.js'
+import {
+  notificationsSql,
+  readPassesActions,
+  UNREAD_BY_THREAD,
+  UNREAD_IN_THREAD,
+} from '../engine/push-action-sql.js'
 import { pooledTransaction } from './postgres-connection.js'
 import { PostgresEngineOps } from './postgres-engine-ops.js'
 import { EVENT_COLUMNS } from './postgres-event-store.js'
+
+/** The unnested read updates of `readsHidingActions`. */
+const READ_COLUMNS = {
+  user: 'r.user_id',
+  room: 'r.room_id',
+  thread: 'r.thread_id',
+  position: 'r.position',
+}
 
 /** Rows per INSERT: arrays of this many values are a few hundred kilobytes at most. */
 const INSERT_CHUNK = 5000
@@ -236,16 +249,7 @@ async function readsHidingActions(
     `SELECT DISTINCT r.user_id, r.room_id
      FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[])
        AS r (user_id, room_id, thread_id, position)
-     CROSS JOIN LATERAL (SELECT COALESCE((SELECT rp.position FROM read_positions rp
-       WHERE rp.user_id = r.user_id AND rp.room_id = r.room_id
-         AND rp.thread_id = r.thread_id), 0) AS since) c
-     WHERE EXISTS (SELECT 1 FROM push_actions p
-         WHERE p.user_id = r.user_id AND p.room_id = r.room_id AND p.notify
-           AND p.stream_position <= r.position AND p.stream_position > c.since)
-       OR EXISTS (SELECT 1 FROM push_room_actions ra
-         JOIN events e ON e.stream_position = ra.stream_position
-         WHERE ra.room_id = r.room_id AND e.sender <> r.user_id
-           AND ra.stream_position <= r.position AND ra.stream_position > c.since)`,
+     WHERE ${readPassesActions(READ_COLUMNS)}`,
     [
       reads.map((r) => r.userId),
       reads.map((r) => r.roomId),

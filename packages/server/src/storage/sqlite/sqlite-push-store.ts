@@ -22,7 +22,7 @@ import { CountChanges } from '../engine/count-changes.js'
 import { toPositional } from '../engine/device-list-sql.js'
 import {
   notificationsSql,
-  READ_PASSES_ACTIONS,
+  readPassesActions,
   UNREAD_BY_THREAD,
   UNREAD_IN_THREAD,
 } from '../engine/push-action-sql.js'
@@ -50,7 +50,10 @@ const BY_THREAD = toPositional(UNREAD_BY_THREAD)
 const IN_THREAD = toPositional(UNREAD_IN_THREAD)
 const NOTIFICATIONS = toPositional(notificationsSql(false))
 const NOTIFICATIONS_HIGHLIGHT = toPositional(notificationsSql(true))
-const READ_PASSES = toPositional(READ_PASSES_ACTIONS)
+const READ_PASSES = toPositional(
+  `SELECT CASE WHEN ${readPassesActions({ user: '$1', room: '$2', thread: '$3', position: '$4' })}
+    THEN 1 ELSE 0 END AS passes`,
+)
 
 export class SqlitePushStore implements PushStore {
   readonly #q: SqliteStatements
@@ -163,13 +166,7 @@ export class SqlitePushStore implements PushStore {
 
   /** Whether raising the read position passes a stored action: only then may counts change. */
   #readHidesActions(r: ReadPositionUpdate): boolean {
-    const current = this.#q.one<{ position: number }>(
-      'SELECT position FROM read_positions WHERE user_id = ? AND room_id = ? AND thread_id = ?',
-      r.userId,
-      r.roomId,
-      r.threadId,
-    )
-    const values = [r.userId, r.roomId, r.position, current?.position ?? 0]
+    const values = [r.userId, r.roomId, r.threadId, r.position]
     const row = this.#q.one<{ passes: number }>(READ_PASSES.sql, ...READ_PASSES.bind(values))
     return row?.passes === 1
   }
